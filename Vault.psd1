@@ -1,0 +1,41 @@
+@{
+    # The build copies this manifest to out/Vault/ and stamps ModuleVersion from Directory.Build.props.
+    RootModule           = 'bin/Vault.PowerShell.dll'
+    ModuleVersion        = '0.0.0'
+    GUID                 = '7d2c6b0e-2f5a-4c1e-9a51-3b8f0e6d9c41'
+    Author               = 'Vault contributors'
+    CompanyName          = 'Vault'
+    Copyright            = '(c) Vault contributors. MIT License.'
+    Description          = 'A self-hosted key vault for PowerShell: versioned secrets in SQLite, encrypted under a root key (a key file, or a PKCS#11 HSM), with soft delete, backup and restore, in the manner of Azure Key Vault.'
+    CompatiblePSEditions = @('Core')
+    PowerShellVersion    = '7.6'
+    FormatsToProcess     = @('Vault.format.ps1xml')
+    TypesToProcess       = @('Vault.types.ps1xml')
+    CmdletsToExport      = @(
+        'New-Vault'
+        'Get-Vault'
+        'Update-Vault'
+        'Register-Vault'
+        'Unregister-Vault'
+        'Remove-Vault'
+        'Set-VaultDefault'
+        'Set-VaultSecret'
+        'Get-VaultSecret'
+        'Update-VaultSecret'
+        'Remove-VaultSecret'
+        'Undo-VaultSecretRemoval'
+        'Backup-VaultSecret'
+        'Restore-VaultSecret'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('Vault', 'Secrets', 'SecretManagement', 'KeyVault', 'HSM', 'PKCS11', 'Encryption', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
+            LicenseUri   = 'https://opensource.org/licenses/MIT'
+            ProjectUri   = 'https://example.invalid/vault'
+            ReleaseNotes = 'Versioned secrets, soft delete, backup and restore on a local vault with a software root key.'
+        }
+    }
+}

@@ -1,0 +1,115 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Vault.Core.Registry;
+
+/// <summary>A vault this user knows: the name they use and the file it lives in.</summary>
+internal sealed record RegisteredVault(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("path")] string Path);
+
+internal sealed record RegistryData
+{
+    [JsonPropertyName("defaultVault")]
+    public string? DefaultVault { get; init; }
+
+    [JsonPropertyName("vaults")]
+    public List<RegisteredVault> Vaults { get; init; } = [];
+
+    public RegisteredVault? Find(string name) =>
+        Vaults.Find(v => string.Equals(v.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    public RegisteredVault? FindByPath(string path) =>
+        Vaults.Find(v => string.Equals(v.Path, path, OperatingSystem.IsWindows() || OperatingSystem.IsMacOS()
+            ? StringComparison.OrdinalIgnoreCase
+            : StringComparison.Ordinal));
+}
+
+[JsonSerializable(typeof(RegistryData))]
+[JsonSourceGenerationOptions(WriteIndented = true)]
+internal sealed partial class RegistryJson : JsonSerializerContext;
+
+/// <summary>
+/// The per-user list of vaults, <c>vaults.json</c> in the Vault home folder. Reads are cached until
+/// the file changes; changes are made under a lock file and written atomically (write, then rename),
+/// so parallel sessions never see half a file or lose each other's registrations.
+/// </summary>
+internal sealed class VaultRegistry
+{
+    private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly string file;
+    private readonly string lockFile;
+    private readonly object gate = new();
+    private (DateTime Stamp, long Length, RegistryData Data)? cache;
+
+    public VaultRegistry(string home)
+    {
+        Home = home;
+        file = Path.Combine(home, "vaults.json");
+        lockFile = file + ".lock";
+    }
+
+    public string Home { get; }
+
+    public RegistryData Read()
+    {
+        var info = new FileInfo(file);
+        if (!info.Exists)
+        {
+            return new RegistryData();
+        }
+
+        lock (gate)
+        {
+            if (cache is { } c && c.Stamp == info.LastWriteTimeUtc && c.Length == info.Length)
+            {
+                return c.Data;
+            }
+
+            var data = Load();
+            cache = (info.LastWriteTimeUtc, info.Length, data);
+            return data;
+        }
+    }
+
+    /// <summary>Reads the newest registry under the lock, applies <paramref name="change"/>, and saves what it returns.</summary>
+    public T Update<T>(Func<RegistryData, (RegistryData Data, T Result)> change)
+    {
+        Directory.CreateDirectory(Home);
+        using var held = AcquireLock();
+        var (data, result) = change(File.Exists(file) ? Load() : new RegistryData());
+        var temp = file + "." + Environment.ProcessId + ".tmp";
+        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(data, RegistryJson.Default.RegistryData));
+        File.Move(temp, file, overwrite: true);
+        lock (gate)
+        {
+            cache = null;
+        }
+
+        return result;
+    }
+
+    private RegistryData Load()
+    {
+        // The file is replaced by rename, never rewritten in place, so a read sees a whole file.
+        var bytes = File.ReadAllBytes(file);
+        return JsonSerializer.Deserialize(bytes, RegistryJson.Default.RegistryData) ?? new RegistryData();
+    }
+
+    private FileStream AcquireLock()
+    {
+        var deadline = DateTime.UtcNow + LockTimeout;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(Random.Shared.Next(5, 25));
+            }
+        }
+    }
+}

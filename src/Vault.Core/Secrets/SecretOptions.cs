@@ -1,0 +1,25 @@
+using System.Collections;
+
+namespace Vault.Core;
+
+/// <summary>The attributes of a new version. Null content type or tags carry forward from the latest version.</summary>
+public sealed record SecretSetOptions
+{
+    public string? ContentType { get; init; }
+    public IDictionary? Tags { get; init; }
+    public DateTime? NotBefore { get; init; }
+    public DateTime? Expires { get; init; }
+    public bool Enabled { get; init; } = true;
+}
+
+/// <summary>Attribute changes to one version; a null property leaves that attribute as it is.</summary>
+public sealed record SecretUpdate
+{
+    public bool? Enabled { get; init; }
+    public DateTime? NotBefore { get; init; }
+    public DateTime? Expires { get; init; }
+    public string? ContentType { get; init; }
+    public IDictionary? Tags { get; init; }
+
+    public bool IsEmpty => Enabled is null && NotBefore is null && Expires is null && ContentType is null && Tags is null;
+}

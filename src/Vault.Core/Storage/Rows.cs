@@ -1,0 +1,45 @@
+namespace Vault.Core.Storage;
+
+internal sealed record VaultRow(
+    Guid VaultId,
+    Guid KeyringId,
+    string Name,
+    long Created,
+    int RetentionDays,
+    bool PurgeProtection,
+    string KeyProtector);
+
+internal sealed record KeyringRow(int Term, string Purpose, byte[] WrappedKey, long Created);
+
+internal sealed record SecretRow(long SecretId, string Name, long Created, long? Deleted, long? ScheduledPurge)
+{
+    public bool IsDeleted => Deleted is not null;
+}
+
+/// <summary>One stored version. <see cref="Value"/> is the sealed value, never plaintext.</summary>
+internal sealed record VersionRow
+{
+    public long Seq { get; init; }
+    public required string Version { get; init; }
+    public long Created { get; init; }
+    public long Updated { get; init; }
+    public bool Enabled { get; init; }
+    public long? NotBefore { get; init; }
+    public long? Expires { get; init; }
+    public string? ContentType { get; init; }
+    public string? Tags { get; init; }
+    public int Term { get; init; }
+    public byte[] Value { get; init; } = [];
+}
+
+internal static class UnixTime
+{
+    public static long ToMs(DateTime value) =>
+        new DateTimeOffset(value.Kind == DateTimeKind.Utc ? value : value.ToUniversalTime()).ToUnixTimeMilliseconds();
+
+    public static long ToMs(DateTimeOffset value) => value.ToUnixTimeMilliseconds();
+
+    public static DateTime FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime;
+
+    public static DateTime? FromMs(long? ms) => ms is { } v ? FromMs(v) : null;
+}

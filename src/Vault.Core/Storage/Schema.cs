@@ -1,0 +1,65 @@
+namespace Vault.Core.Storage;
+
+/// <summary>
+/// The vault file's schema, as an ordered list of migrations. <c>PRAGMA user_version</c> records how
+/// many have run; a file from a newer module is refused rather than guessed at.
+/// </summary>
+internal static class Schema
+{
+    /// <summary>'VAUL': marks a SQLite file as a Vault database.</summary>
+    public const int ApplicationId = 0x5641554C;
+
+    public static int CurrentVersion => Migrations.Length;
+
+    public static readonly string[] Migrations =
+    [
+        // 1: vault settings, keyring, secrets and their versions.
+        """
+        CREATE TABLE vault (
+            id                          INTEGER PRIMARY KEY CHECK (id = 1),
+            vault_id                    TEXT    NOT NULL,
+            keyring_id                  TEXT    NOT NULL,
+            name                        TEXT    NOT NULL,
+            created                     INTEGER NOT NULL,
+            soft_delete_retention_days  INTEGER NOT NULL,
+            purge_protection            INTEGER NOT NULL,
+            key_protector               TEXT    NOT NULL
+        );
+
+        CREATE TABLE keyring (
+            term         INTEGER PRIMARY KEY,
+            purpose      TEXT    NOT NULL,
+            wrapped_key  BLOB    NOT NULL,
+            created      INTEGER NOT NULL
+        );
+
+        CREATE TABLE secret (
+            secret_id        INTEGER PRIMARY KEY,
+            name             TEXT    NOT NULL COLLATE NOCASE UNIQUE,
+            created          INTEGER NOT NULL,
+            deleted          INTEGER,
+            scheduled_purge  INTEGER
+        );
+
+        CREATE INDEX secret_scheduled_purge ON secret (scheduled_purge) WHERE scheduled_purge IS NOT NULL;
+
+        CREATE TABLE secret_version (
+            seq           INTEGER PRIMARY KEY,
+            secret_id     INTEGER NOT NULL REFERENCES secret (secret_id) ON DELETE CASCADE,
+            version       TEXT    NOT NULL,
+            created       INTEGER NOT NULL,
+            updated       INTEGER NOT NULL,
+            enabled       INTEGER NOT NULL,
+            not_before    INTEGER,
+            expires       INTEGER,
+            content_type  TEXT,
+            tags          TEXT,
+            term          INTEGER NOT NULL REFERENCES keyring (term),
+            value         BLOB    NOT NULL,
+            UNIQUE (secret_id, version)
+        );
+
+        CREATE INDEX secret_version_latest ON secret_version (secret_id, seq DESC);
+        """,
+    ];
+}

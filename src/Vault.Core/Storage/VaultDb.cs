@@ -1,0 +1,345 @@
+using Microsoft.Data.Sqlite;
+
+namespace Vault.Core.Storage;
+
+internal enum VaultDbMode
+{
+    /// <summary>Each statement on its own.</summary>
+    Autocommit,
+
+    /// <summary>Several reads from one snapshot.</summary>
+    Read,
+
+    /// <summary>A write transaction, holding the file's write lock.</summary>
+    Write,
+}
+
+/// <summary>
+/// A rented connection, optionally inside a write transaction, with every query the vault runs.
+/// This and <see cref="VaultStore"/> are the only places that hold SQL.
+/// </summary>
+internal sealed class VaultDb : IDisposable
+{
+    private const string VersionColumns =
+        "v.seq, v.version, v.created, v.updated, v.enabled, v.not_before, v.expires, v.content_type, v.tags, v.term";
+
+    private const string SecretColumns = "s.secret_id, s.name, s.created, s.deleted, s.scheduled_purge";
+
+    private readonly VaultStore store;
+    private SqliteTransaction? tx;
+
+    internal VaultDb(VaultStore store, SqliteConnection connection, VaultDbMode mode)
+    {
+        this.store = store;
+        Connection = connection;
+        if (mode != VaultDbMode.Autocommit)
+        {
+            try
+            {
+                // IMMEDIATE takes the write lock now (waiting for it), so a writer never fails
+                // half-way with SQLITE_BUSY; DEFERRED just pins one snapshot for several reads.
+                tx = connection.BeginTransaction(deferred: mode == VaultDbMode.Read);
+            }
+            catch
+            {
+                store.Return(connection);
+                throw;
+            }
+        }
+    }
+
+    public SqliteConnection Connection { get; }
+
+    public void Commit()
+    {
+        tx?.Commit();
+        tx?.Dispose();
+        tx = null;
+    }
+
+    public void Dispose()
+    {
+        tx?.Dispose(); // rolls back what was not committed
+        tx = null;
+        store.Return(Connection);
+    }
+
+    // ---- vault and keyring -------------------------------------------------------------------
+
+    public VaultRow ReadVault() => ReadVault(Connection, tx);
+
+    internal static VaultRow ReadVault(SqliteConnection connection, SqliteTransaction? tx)
+    {
+        using var command = Command(connection, tx,
+            "SELECT vault_id, keyring_id, name, created, soft_delete_retention_days, purge_protection, key_protector FROM vault WHERE id = 1;");
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            throw new InvalidDataException("The vault table is empty.");
+        }
+
+        return new VaultRow(
+            Guid.Parse(reader.GetString(0)),
+            Guid.Parse(reader.GetString(1)),
+            reader.GetString(2),
+            reader.GetInt64(3),
+            reader.GetInt32(4),
+            reader.GetInt64(5) != 0,
+            reader.GetString(6));
+    }
+
+    internal static void InsertVault(SqliteConnection connection, SqliteTransaction tx, VaultRow vault)
+    {
+        using var command = Command(connection, tx, """
+            INSERT INTO vault (id, vault_id, keyring_id, name, created, soft_delete_retention_days, purge_protection, key_protector)
+            VALUES (1, $vaultId, $keyringId, $name, $created, $retention, $purgeProtection, $keyProtector);
+            """);
+        command.Parameters.AddWithValue("$vaultId", vault.VaultId.ToString("D"));
+        command.Parameters.AddWithValue("$keyringId", vault.KeyringId.ToString("D"));
+        command.Parameters.AddWithValue("$name", vault.Name);
+        command.Parameters.AddWithValue("$created", vault.Created);
+        command.Parameters.AddWithValue("$retention", vault.RetentionDays);
+        command.Parameters.AddWithValue("$purgeProtection", vault.PurgeProtection ? 1 : 0);
+        command.Parameters.AddWithValue("$keyProtector", vault.KeyProtector);
+        command.ExecuteNonQuery();
+    }
+
+    public void UpdateVaultSettings(int retentionDays, bool purgeProtection)
+    {
+        using var command = Command("UPDATE vault SET soft_delete_retention_days = $retention, purge_protection = $purge WHERE id = 1;");
+        command.Parameters.AddWithValue("$retention", retentionDays);
+        command.Parameters.AddWithValue("$purge", purgeProtection ? 1 : 0);
+        command.ExecuteNonQuery();
+    }
+
+    public List<KeyringRow> ReadKeyring()
+    {
+        using var command = Command("SELECT term, purpose, wrapped_key, created FROM keyring ORDER BY term;");
+        using var reader = command.ExecuteReader();
+        var rows = new List<KeyringRow>();
+        while (reader.Read())
+        {
+            rows.Add(new KeyringRow(reader.GetInt32(0), reader.GetString(1), (byte[])reader.GetValue(2), reader.GetInt64(3)));
+        }
+
+        return rows;
+    }
+
+    internal static void InsertKeyringEntry(SqliteConnection connection, SqliteTransaction tx, KeyringRow row)
+    {
+        using var command = Command(connection, tx,
+            "INSERT INTO keyring (term, purpose, wrapped_key, created) VALUES ($term, $purpose, $wrapped, $created);");
+        command.Parameters.AddWithValue("$term", row.Term);
+        command.Parameters.AddWithValue("$purpose", row.Purpose);
+        command.Parameters.AddWithValue("$wrapped", row.WrappedKey);
+        command.Parameters.AddWithValue("$created", row.Created);
+        command.ExecuteNonQuery();
+    }
+
+    // ---- secrets -----------------------------------------------------------------------------
+
+    public SecretRow? FindSecret(string name)
+    {
+        using var command = Command($"SELECT {SecretColumns} FROM secret s WHERE s.name = $name;");
+        command.Parameters.AddWithValue("$name", name);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadSecret(reader, 0) : null;
+    }
+
+    public long InsertSecret(string name, long created)
+    {
+        using var command = Command("INSERT INTO secret (name, created) VALUES ($name, $created) RETURNING secret_id;");
+        command.Parameters.AddWithValue("$name", name);
+        command.Parameters.AddWithValue("$created", created);
+        return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>The secret with its latest version, in one query; null when the name is unknown.</summary>
+    public (SecretRow Secret, VersionRow Version)? FindLatest(string name, bool withValue)
+    {
+        using var command = Command($"""
+            SELECT {SecretColumns}, {VersionColumns}{(withValue ? ", v.value" : string.Empty)}
+            FROM secret s JOIN secret_version v
+              ON v.seq = (SELECT max(seq) FROM secret_version WHERE secret_id = s.secret_id)
+            WHERE s.name = $name;
+            """);
+        command.Parameters.AddWithValue("$name", name);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (ReadSecret(reader, 0), ReadVersion(reader, 5, withValue)) : null;
+    }
+
+    public VersionRow? GetVersion(long secretId, string version, bool withValue)
+    {
+        using var command = Command($"""
+            SELECT {VersionColumns}{(withValue ? ", v.value" : string.Empty)}
+            FROM secret_version v WHERE v.secret_id = $id AND v.version = $version;
+            """);
+        command.Parameters.AddWithValue("$id", secretId);
+        command.Parameters.AddWithValue("$version", version);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadVersion(reader, 0, withValue) : null;
+    }
+
+    public VersionRow? LatestVersion(long secretId)
+    {
+        using var command = Command($"""
+            SELECT {VersionColumns} FROM secret_version v WHERE v.secret_id = $id ORDER BY v.seq DESC LIMIT 1;
+            """);
+        command.Parameters.AddWithValue("$id", secretId);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadVersion(reader, 0, withValue: false) : null;
+    }
+
+    public void InsertVersion(long secretId, VersionRow row)
+    {
+        using var command = Command("""
+            INSERT INTO secret_version (secret_id, version, created, updated, enabled, not_before, expires, content_type, tags, term, value)
+            VALUES ($id, $version, $created, $updated, $enabled, $notBefore, $expires, $contentType, $tags, $term, $value);
+            """);
+        command.Parameters.AddWithValue("$id", secretId);
+        command.Parameters.AddWithValue("$version", row.Version);
+        command.Parameters.AddWithValue("$created", row.Created);
+        command.Parameters.AddWithValue("$updated", row.Updated);
+        command.Parameters.AddWithValue("$enabled", row.Enabled ? 1 : 0);
+        command.Parameters.AddWithValue("$notBefore", (object?)row.NotBefore ?? DBNull.Value);
+        command.Parameters.AddWithValue("$expires", (object?)row.Expires ?? DBNull.Value);
+        command.Parameters.AddWithValue("$contentType", (object?)row.ContentType ?? DBNull.Value);
+        command.Parameters.AddWithValue("$tags", (object?)row.Tags ?? DBNull.Value);
+        command.Parameters.AddWithValue("$term", row.Term);
+        command.Parameters.AddWithValue("$value", row.Value);
+        command.ExecuteNonQuery();
+    }
+
+    public void UpdateVersionAttributes(long secretId, VersionRow row)
+    {
+        using var command = Command("""
+            UPDATE secret_version
+            SET updated = $updated, enabled = $enabled, not_before = $notBefore, expires = $expires,
+                content_type = $contentType, tags = $tags
+            WHERE secret_id = $id AND version = $version;
+            """);
+        command.Parameters.AddWithValue("$id", secretId);
+        command.Parameters.AddWithValue("$version", row.Version);
+        command.Parameters.AddWithValue("$updated", row.Updated);
+        command.Parameters.AddWithValue("$enabled", row.Enabled ? 1 : 0);
+        command.Parameters.AddWithValue("$notBefore", (object?)row.NotBefore ?? DBNull.Value);
+        command.Parameters.AddWithValue("$expires", (object?)row.Expires ?? DBNull.Value);
+        command.Parameters.AddWithValue("$contentType", (object?)row.ContentType ?? DBNull.Value);
+        command.Parameters.AddWithValue("$tags", (object?)row.Tags ?? DBNull.Value);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Streams every live (or every deleted) secret with its latest version, by name.</summary>
+    public IEnumerable<(SecretRow Secret, VersionRow Version)> ListLatest(bool deleted, string? namePrefix)
+    {
+        using var command = Command($"""
+            SELECT {SecretColumns}, {VersionColumns}
+            FROM secret s JOIN secret_version v
+              ON v.seq = (SELECT max(seq) FROM secret_version WHERE secret_id = s.secret_id)
+            WHERE (s.deleted IS NOT NULL) = $deleted AND s.name LIKE $prefix ESCAPE '\'
+            ORDER BY s.name;
+            """);
+        command.Parameters.AddWithValue("$deleted", deleted ? 1 : 0);
+        command.Parameters.AddWithValue("$prefix", EscapeLike(namePrefix ?? string.Empty) + "%");
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            yield return (ReadSecret(reader, 0), ReadVersion(reader, 5, withValue: false));
+        }
+    }
+
+    /// <summary>Streams a secret's versions, newest first (oldest first when <paramref name="oldestFirst"/>).</summary>
+    public IEnumerable<VersionRow> ListVersions(long secretId, bool withValue, bool oldestFirst = false)
+    {
+        using var command = Command($"""
+            SELECT {VersionColumns}{(withValue ? ", v.value" : string.Empty)}
+            FROM secret_version v WHERE v.secret_id = $id ORDER BY v.seq {(oldestFirst ? "ASC" : "DESC")};
+            """);
+        command.Parameters.AddWithValue("$id", secretId);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            yield return ReadVersion(reader, 0, withValue);
+        }
+    }
+
+    public void MarkDeleted(long secretId, long deleted, long scheduledPurge)
+    {
+        using var command = Command("UPDATE secret SET deleted = $deleted, scheduled_purge = $purge WHERE secret_id = $id;");
+        command.Parameters.AddWithValue("$id", secretId);
+        command.Parameters.AddWithValue("$deleted", deleted);
+        command.Parameters.AddWithValue("$purge", scheduledPurge);
+        command.ExecuteNonQuery();
+    }
+
+    public void MarkRecovered(long secretId)
+    {
+        using var command = Command("UPDATE secret SET deleted = NULL, scheduled_purge = NULL WHERE secret_id = $id;");
+        command.Parameters.AddWithValue("$id", secretId);
+        command.ExecuteNonQuery();
+    }
+
+    public void DeleteSecret(long secretId)
+    {
+        using var command = Command("DELETE FROM secret WHERE secret_id = $id;");
+        command.Parameters.AddWithValue("$id", secretId);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Purges deleted secrets whose retention has ended; returns how many.</summary>
+    public int PurgeExpired(long now)
+    {
+        using var command = Command("DELETE FROM secret WHERE scheduled_purge IS NOT NULL AND scheduled_purge <= $now;");
+        command.Parameters.AddWithValue("$now", now);
+        return command.ExecuteNonQuery();
+    }
+
+    /// <summary>How many live secrets there are, and the latest purge date of the deleted ones still in retention.</summary>
+    public (long Live, long? LatestPurge) RetentionState(long now)
+    {
+        using var command = Command("""
+            SELECT (SELECT count(*) FROM secret WHERE deleted IS NULL),
+                   (SELECT max(scheduled_purge) FROM secret WHERE scheduled_purge > $now);
+            """);
+        command.Parameters.AddWithValue("$now", now);
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1));
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------
+
+    private SqliteCommand Command(string sql) => Command(Connection, tx, sql);
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? tx, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        return command;
+    }
+
+    private static SecretRow ReadSecret(SqliteDataReader r, int i) => new(
+        r.GetInt64(i),
+        r.GetString(i + 1),
+        r.GetInt64(i + 2),
+        r.IsDBNull(i + 3) ? null : r.GetInt64(i + 3),
+        r.IsDBNull(i + 4) ? null : r.GetInt64(i + 4));
+
+    private static VersionRow ReadVersion(SqliteDataReader r, int i, bool withValue) => new()
+    {
+        Seq = r.GetInt64(i),
+        Version = r.GetString(i + 1),
+        Created = r.GetInt64(i + 2),
+        Updated = r.GetInt64(i + 3),
+        Enabled = r.GetInt64(i + 4) != 0,
+        NotBefore = r.IsDBNull(i + 5) ? null : r.GetInt64(i + 5),
+        Expires = r.IsDBNull(i + 6) ? null : r.GetInt64(i + 6),
+        ContentType = r.IsDBNull(i + 7) ? null : r.GetString(i + 7),
+        Tags = r.IsDBNull(i + 8) ? null : r.GetString(i + 8),
+        Term = r.GetInt32(i + 9),
+        Value = withValue ? (byte[])r.GetValue(i + 10) : [],
+    };
+
+    private static string EscapeLike(string s) => s.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
+}

@@ -1,0 +1,103 @@
+using System.Globalization;
+using Vault.Core.Resources;
+
+namespace Vault.Core;
+
+/// <summary>Every error the core raises, one factory each, so ids and messages live in one place.</summary>
+public static class VaultErrors
+{
+    private static string F(string format, params object?[] args) => string.Format(CultureInfo.InvariantCulture, format, args);
+
+    private static VaultException E(string id, VaultErrorKind kind, string? target, string message, Exception? inner = null) =>
+        new(id, kind, message, target, inner);
+
+    public static VaultException VaultNotFound(string vault) =>
+        E("VaultNotFound", VaultErrorKind.NotFound, vault, F(Messages.VaultNotFound, vault));
+
+    public static VaultException VaultAlreadyExists(string vault) =>
+        E("VaultAlreadyExists", VaultErrorKind.AlreadyExists, vault, F(Messages.VaultAlreadyExists, vault));
+
+    public static VaultException VaultPathAlreadyRegistered(string path, string registeredAs) =>
+        E("VaultAlreadyExists", VaultErrorKind.AlreadyExists, path, F(Messages.VaultPathAlreadyRegistered, path, registeredAs));
+
+    public static VaultException VaultFileExists(string path) =>
+        E("VaultFileExists", VaultErrorKind.AlreadyExists, path, F(Messages.VaultFileExists, path));
+
+    public static VaultException InvalidVaultName(string vault) =>
+        E("InvalidVaultName", VaultErrorKind.InvalidArgument, vault, F(Messages.InvalidVaultName, vault));
+
+    public static VaultException NoDefaultVault() =>
+        E("NoDefaultVault", VaultErrorKind.InvalidArgument, null, Messages.NoDefaultVault);
+
+    public static VaultException VaultFileNotFound(string path, string vault) =>
+        E("VaultFileNotFound", VaultErrorKind.Unavailable, vault, F(Messages.VaultFileNotFound, path, vault));
+
+    public static VaultException NotAVaultFile(string path, Exception? inner = null) =>
+        E("NotAVaultFile", VaultErrorKind.InvalidData, path, F(Messages.NotAVaultFile, path), inner);
+
+    public static VaultException VaultSchemaTooNew(string path, long found, long known) =>
+        E("VaultSchemaTooNew", VaultErrorKind.InvalidData, path, F(Messages.VaultSchemaTooNew, path, found, known));
+
+    public static VaultException VaultStorageFailed(string path, Exception inner) =>
+        E("VaultStorageFailed", VaultErrorKind.Unavailable, path, F(Messages.VaultStorageFailed, path, inner.Message), inner);
+
+    public static VaultException InvalidRetention(int days) =>
+        E("InvalidVaultAttribute", VaultErrorKind.InvalidArgument, days.ToString(CultureInfo.InvariantCulture), F(Messages.InvalidRetention, days));
+
+    public static VaultException PurgeProtectionCannotBeDisabled(string vault) =>
+        E("InvalidVaultAttribute", VaultErrorKind.InvalidOperation, vault, F(Messages.PurgeProtectionCannotBeDisabled, vault));
+
+    public static VaultException VaultPurgeProtected(string vault, DateTime until) =>
+        E("PurgeProtected", VaultErrorKind.InvalidOperation, vault, F(Messages.VaultPurgeProtected, vault, until));
+
+    public static VaultException KeyProtectorUnavailable(string vault, string reason, Exception? inner = null) =>
+        E("KeyProtectorUnavailable", VaultErrorKind.Unavailable, vault, F(Messages.KeyProtectorUnavailable, vault, reason), inner);
+
+    public static VaultException KeyringIntegrityFailed(string vault, int term, Exception? inner = null) =>
+        E("KeyringIntegrityFailed", VaultErrorKind.InvalidData, vault, F(Messages.KeyringIntegrityFailed, vault, term), inner);
+
+    public static VaultException InvalidSecretName(string name) =>
+        E("InvalidSecretName", VaultErrorKind.InvalidArgument, name, F(Messages.InvalidSecretName, name));
+
+    public static VaultException InvalidSecretVersion(string version) =>
+        E("InvalidSecretVersion", VaultErrorKind.InvalidArgument, version, F(Messages.InvalidSecretVersion, version));
+
+    public static VaultException InvalidSecretId(string id) =>
+        E("InvalidSecretId", VaultErrorKind.InvalidArgument, id, F(Messages.InvalidSecretId, id));
+
+    public static VaultException SecretValueTooLarge(string name, int bytes) =>
+        E("SecretValueTooLarge", VaultErrorKind.InvalidArgument, name, F(Messages.SecretValueTooLarge, name, bytes, SecretRules.MaxValueBytes));
+
+    public static VaultException InvalidSecretValue(string name, string reason) =>
+        E("InvalidSecretValue", VaultErrorKind.InvalidArgument, name, F(Messages.InvalidSecretValue, name, reason));
+
+    public static VaultException InvalidSecretAttribute(string name, string reason) =>
+        E("InvalidSecretAttribute", VaultErrorKind.InvalidArgument, name, F(Messages.InvalidSecretAttribute, name, reason));
+
+    public static VaultException SecretNotFound(string name, string vault) =>
+        E("SecretNotFound", VaultErrorKind.NotFound, name, F(Messages.SecretNotFound, name, vault));
+
+    public static VaultException DeletedSecretNotFound(string name, string vault) =>
+        E("SecretNotFound", VaultErrorKind.NotFound, name, F(Messages.DeletedSecretNotFound, name, vault));
+
+    public static VaultException SecretVersionNotFound(string name, string version, string vault) =>
+        E("SecretVersionNotFound", VaultErrorKind.NotFound, name, F(Messages.SecretVersionNotFound, name, version, vault));
+
+    public static VaultException SecretDisabled(string name, string version, string vault) =>
+        E("SecretDisabled", VaultErrorKind.InvalidOperation, name, F(Messages.SecretDisabled, name, version, vault));
+
+    public static VaultException SecretIsDeleted(string name, string vault, DateTime scheduledPurge) =>
+        E("SecretIsDeleted", VaultErrorKind.InvalidOperation, name, F(Messages.SecretIsDeleted, name, vault, scheduledPurge));
+
+    public static VaultException SecretAlreadyExists(string name, string vault) =>
+        E("SecretAlreadyExists", VaultErrorKind.AlreadyExists, name, F(Messages.SecretAlreadyExists, name, vault));
+
+    public static VaultException SecretPurgeProtected(string name, string vault, DateTime scheduledPurge) =>
+        E("PurgeProtected", VaultErrorKind.InvalidOperation, name, F(Messages.SecretPurgeProtected, name, vault, scheduledPurge));
+
+    public static VaultException SecretIntegrityFailed(string name, string version, Exception? inner = null) =>
+        E("SecretIntegrityFailed", VaultErrorKind.InvalidData, name, F(Messages.SecretIntegrityFailed, name, version), inner);
+
+    public static VaultException BackupInvalid(string source, string reason, Exception? inner = null) =>
+        E("BackupInvalid", VaultErrorKind.InvalidData, source, F(Messages.BackupInvalid, source, reason), inner);
+}

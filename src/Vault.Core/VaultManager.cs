@@ -1,0 +1,324 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Microsoft.Data.Sqlite;
+using Vault.Core.Crypto;
+using Vault.Core.Registry;
+using Vault.Core.Storage;
+
+namespace Vault.Core;
+
+/// <summary>
+/// The vaults one user knows (the registry in the Vault home folder) and their lifecycle: create,
+/// register, update, remove, choose the default, and open one for its data plane.
+/// </summary>
+public sealed class VaultManager
+{
+    /// <summary>The environment variable that moves the Vault home folder (tests and portable setups use it).</summary>
+    public const string HomeVariable = "VAULT_HOME";
+
+    private static readonly ConcurrentDictionary<string, VaultManager> Managers = new(VaultSession.PathComparer);
+
+    private readonly VaultRegistry registry;
+    private readonly TimeProvider time;
+
+    public VaultManager(string home, TimeProvider? time = null)
+    {
+        Home = System.IO.Path.GetFullPath(home);
+        registry = new VaultRegistry(Home);
+        this.time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>Where this user's registry and default vault files live.</summary>
+    public string Home { get; }
+
+    /// <summary><c>$env:VAULT_HOME</c> when set, else the user's local data folder plus <c>Vault</c>.</summary>
+    public static string ResolveHome()
+    {
+        var home = Environment.GetEnvironmentVariable(HomeVariable);
+        return string.IsNullOrWhiteSpace(home)
+            ? System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "Vault")
+            : home;
+    }
+
+    /// <summary>The manager for the current user's home, shared across commands in this process.</summary>
+    public static VaultManager ForCurrentUser()
+    {
+        var home = System.IO.Path.GetFullPath(ResolveHome());
+        return Managers.GetOrAdd(home, h => new VaultManager(h));
+    }
+
+    public string? DefaultVaultName => registry.Read().DefaultVault;
+
+    /// <summary>Registered vault names, read without opening any vault (for tab completion).</summary>
+    public IReadOnlyList<string> VaultNames => registry.Read().Vaults.Select(v => v.Name).ToList();
+
+    /// <summary>Creates a vault file, its root key and first keyring term, and registers it.
+    /// The first vault a user makes becomes the default.</summary>
+    public VaultInfo CreateVault(string name, string? path = null, int retentionDays = SecretRules.DefaultRetentionDays, bool purgeProtection = false)
+    {
+        SecretRules.ValidateVaultName(name);
+        SecretRules.ValidateRetention(retentionDays);
+        var fullPath = System.IO.Path.GetFullPath(path ?? System.IO.Path.Combine(Home, "vaults", name + ".vault"));
+
+        return registry.Update(data =>
+        {
+            if (data.Find(name) is not null)
+            {
+                throw VaultErrors.VaultAlreadyExists(name);
+            }
+
+            if (File.Exists(fullPath))
+            {
+                throw VaultErrors.VaultFileExists(fullPath);
+            }
+
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(fullPath)!);
+            CreateVaultFile(name, fullPath, retentionDays, purgeProtection);
+            var registered = new RegisteredVault(name, fullPath);
+            var updated = data with
+            {
+                Vaults = [.. data.Vaults, registered],
+                DefaultVault = data.DefaultVault ?? name,
+            };
+            return (updated, ReadInfo(registered, updated.DefaultVault));
+        });
+    }
+
+    private void CreateVaultFile(string name, string fullPath, int retentionDays, bool purgeProtection)
+    {
+        var vaultId = Guid.NewGuid();
+        using var protector = SoftwareKeyProtector.Create(fullPath);
+        try
+        {
+            var dataKey = Keyring.NewDataKey();
+            byte[] wrapped;
+            try
+            {
+                wrapped = protector.Wrap(dataKey, AssociatedData.ForKeyringEntry(vaultId, 1, Keyring.DataPurpose));
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(dataKey);
+            }
+
+            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            var row = new VaultRow(vaultId, Guid.NewGuid(), name, now, retentionDays, purgeProtection, protector.Settings.ToJson());
+            VaultStore.Create(fullPath, row, new KeyringRow(1, Keyring.DataPurpose, wrapped, now)).Dispose();
+        }
+        catch
+        {
+            File.Delete(protector.Location);
+            throw;
+        }
+    }
+
+    /// <summary>Makes an existing vault file known to this user, reading it but changing nothing.</summary>
+    public VaultInfo RegisterVault(string path, string? name = null)
+    {
+        var fullPath = System.IO.Path.GetFullPath(path);
+        if (!File.Exists(fullPath))
+        {
+            throw VaultErrors.VaultFileNotFound(fullPath, name ?? System.IO.Path.GetFileNameWithoutExtension(fullPath));
+        }
+
+        VaultRow row;
+        try
+        {
+            row = VaultStore.ReadVaultReadOnly(fullPath);
+        }
+        catch (SqliteException ex)
+        {
+            throw VaultStore.IsNotADatabase(ex) ? VaultErrors.NotAVaultFile(fullPath, ex) : VaultErrors.VaultStorageFailed(fullPath, ex);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or FormatException)
+        {
+            throw VaultErrors.NotAVaultFile(fullPath, ex);
+        }
+
+        name ??= row.Name;
+        SecretRules.ValidateVaultName(name);
+        return registry.Update(data =>
+        {
+            if (data.Find(name) is not null)
+            {
+                throw VaultErrors.VaultAlreadyExists(name);
+            }
+
+            if (data.FindByPath(fullPath) is { } existing)
+            {
+                throw VaultErrors.VaultPathAlreadyRegistered(fullPath, existing.Name);
+            }
+
+            var registered = new RegisteredVault(name, fullPath);
+            var updated = data with { Vaults = [.. data.Vaults, registered], DefaultVault = data.DefaultVault ?? name };
+            return (updated, ReadInfo(registered, updated.DefaultVault));
+        });
+    }
+
+    /// <summary>Forgets a vault without touching its files.</summary>
+    public void UnregisterVault(string name)
+    {
+        registry.Update(data =>
+        {
+            var registered = data.Find(name) ?? throw VaultErrors.VaultNotFound(name);
+            var isDefault = string.Equals(data.DefaultVault, registered.Name, StringComparison.OrdinalIgnoreCase);
+            var updated = data with
+            {
+                Vaults = data.Vaults.Where(v => v != registered).ToList(),
+                DefaultVault = isDefault ? null : data.DefaultVault,
+            };
+            return (updated, true);
+        });
+    }
+
+    /// <summary>Makes a registered vault the one secret commands use when no vault name is given.</summary>
+    public VaultInfo SetDefault(string name)
+    {
+        return registry.Update(data =>
+        {
+            var registered = data.Find(name) ?? throw VaultErrors.VaultNotFound(name);
+            var updated = data with { DefaultVault = registered.Name };
+            return (updated, ReadInfo(registered, updated.DefaultVault));
+        });
+    }
+
+    /// <summary>The vaults whose names match, in registration order, each read from its file (or the error that stopped it).</summary>
+    public IEnumerable<(string Name, VaultInfo? Info, VaultException? Error)> GetVaults(NamePattern? pattern = null)
+    {
+        pattern ??= NamePattern.All;
+        var data = registry.Read();
+        foreach (var registered in data.Vaults.Where(v => pattern.IsMatch(v.Name)))
+        {
+            VaultInfo? info = null;
+            VaultException? error = null;
+            try
+            {
+                info = ReadInfo(registered, data.DefaultVault);
+            }
+            catch (VaultException ex)
+            {
+                error = ex;
+            }
+
+            yield return (registered.Name, info, error);
+        }
+    }
+
+    public VaultInfo GetVault(string name)
+    {
+        var data = registry.Read();
+        var registered = data.Find(name) ?? throw VaultErrors.VaultNotFound(name);
+        return ReadInfo(registered, data.DefaultVault);
+    }
+
+    /// <summary>Changes a vault's retention, or turns purge protection on (never off).</summary>
+    public VaultInfo UpdateVault(string name, int? retentionDays, bool? purgeProtection)
+    {
+        if (retentionDays is { } days)
+        {
+            SecretRules.ValidateRetention(days);
+        }
+
+        var data = registry.Read();
+        var registered = data.Find(name) ?? throw VaultErrors.VaultNotFound(name);
+        var session = Session(registered);
+        using (var db = session.Store.BeginWrite())
+        {
+            var row = db.ReadVault();
+            if (row.PurgeProtection && purgeProtection == false)
+            {
+                throw VaultErrors.PurgeProtectionCannotBeDisabled(registered.Name);
+            }
+
+            db.UpdateVaultSettings(retentionDays ?? row.RetentionDays, purgeProtection ?? row.PurgeProtection);
+            db.Commit();
+        }
+
+        return ReadInfo(registered, data.DefaultVault);
+    }
+
+    /// <summary>
+    /// Deletes a vault's files (database, -wal, -shm, key file) and forgets it. Refused while purge
+    /// protection is on and the vault holds secrets, live or deleted and inside retention.
+    /// </summary>
+    public void RemoveVault(string name)
+    {
+        var data = registry.Read();
+        var registered = data.Find(name) ?? throw VaultErrors.VaultNotFound(name);
+        string? keyFile = null;
+        if (File.Exists(registered.Path))
+        {
+            var session = Session(registered);
+            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            using (var db = session.Store.BeginWrite())
+            {
+                db.PurgeExpired(now);
+                var row = db.ReadVault();
+                var (live, latestPurge) = db.RetentionState(now);
+                if (row.PurgeProtection && (live > 0 || latestPurge is not null))
+                {
+                    var until = UnixTime.FromMs(latestPurge ?? now + (long)TimeSpan.FromDays(row.RetentionDays).TotalMilliseconds);
+                    throw VaultErrors.VaultPurgeProtected(registered.Name, until);
+                }
+
+                db.Commit();
+                var settings = KeyProtectorSettings.FromJson(row.KeyProtector);
+                if (settings.Kind == SoftwareKeyProtector.KindName)
+                {
+                    keyFile = KeyProtectors.Describe(settings, registered.Path);
+                }
+            }
+
+            VaultSession.Evict(registered.Path);
+            VaultStore.DeleteFiles(registered.Path);
+            if (keyFile is not null)
+            {
+                File.Delete(keyFile);
+            }
+        }
+
+        UnregisterVault(registered.Name);
+    }
+
+    /// <summary>The data plane of a vault; <paramref name="name"/> null means the default vault.</summary>
+    public VaultService Open(string? name)
+    {
+        var data = registry.Read();
+        if (string.IsNullOrEmpty(name))
+        {
+            name = data.DefaultVault ?? throw VaultErrors.NoDefaultVault();
+        }
+
+        var registered = data.Find(name) ?? throw VaultErrors.VaultNotFound(name);
+        return new VaultService(registered.Name, Session(registered), time);
+    }
+
+    private static VaultSession Session(RegisteredVault registered) => VaultSession.Get(registered.Path, registered.Name);
+
+    private static VaultInfo ReadInfo(RegisteredVault registered, string? defaultVault)
+    {
+        var session = Session(registered);
+        VaultRow row;
+        int terms;
+        using (var db = session.Store.BeginRead())
+        {
+            row = db.ReadVault();
+            terms = db.ReadKeyring().Count(k => k.Purpose == Keyring.DataPurpose);
+        }
+
+        var settings = KeyProtectorSettings.FromJson(row.KeyProtector);
+        return new VaultInfo
+        {
+            VaultName = registered.Name,
+            VaultId = row.VaultId,
+            Path = registered.Path,
+            KeyProtector = settings.Kind,
+            KeyLocation = KeyProtectors.Describe(settings, registered.Path),
+            KeyringTerms = terms,
+            SoftDeleteRetentionInDays = row.RetentionDays,
+            EnablePurgeProtection = row.PurgeProtection,
+            IsDefault = string.Equals(defaultVault, registered.Name, StringComparison.OrdinalIgnoreCase),
+            Created = UnixTime.FromMs(row.Created),
+        };
+    }
+}

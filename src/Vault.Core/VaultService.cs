@@ -1,0 +1,510 @@
+using System.Globalization;
+using System.Security;
+using System.Security.Cryptography;
+using System.Text.Unicode;
+using Vault.Core.Resources;
+using Vault.Core.Storage;
+
+namespace Vault.Core;
+
+/// <summary>
+/// The data plane of one vault: one method per operation. Every rule (names, limits, soft delete,
+/// purge protection) is enforced here, so every caller (cmdlets, tests, a later server) meets it.
+/// </summary>
+public sealed class VaultService
+{
+    private readonly VaultSession session;
+    private readonly TimeProvider time;
+
+    internal VaultService(string vaultName, VaultSession session, TimeProvider time)
+    {
+        VaultName = vaultName;
+        this.session = session;
+        this.time = time;
+    }
+
+    /// <summary>The name this user knows the vault by.</summary>
+    public string VaultName { get; }
+
+    public string Path => session.Path;
+
+    private VaultStore Store => session.Store;
+
+    private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    // ---- set and get ------------------------------------------------------------------------
+
+    /// <summary>Stores a new version of a secret. Content type and tags carry forward unless given.</summary>
+    public VaultSecretProperties SetSecret(string name, SecureString value, SecretSetOptions? options = null)
+    {
+        SecretRules.ValidateSecretName(name);
+        var plaintext = SecretValue.ToUtf8(value, name);
+        try
+        {
+            return SetSecret(name, plaintext, options);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+        }
+    }
+
+    /// <summary>Stores a new version of a secret from its UTF-8 bytes, which the caller zeroes.</summary>
+    public VaultSecretProperties SetSecret(string name, ReadOnlySpan<byte> utf8Value, SecretSetOptions? options = null)
+    {
+        options ??= new SecretSetOptions();
+        SecretRules.ValidateSecretName(name);
+        if (utf8Value.Length > SecretRules.MaxValueBytes)
+        {
+            throw VaultErrors.SecretValueTooLarge(name, utf8Value.Length);
+        }
+
+        if (!Utf8.IsValid(utf8Value))
+        {
+            throw VaultErrors.InvalidSecretValue(name, "it is not valid UTF-8.");
+        }
+
+        SecretRules.ValidateContentType(name, options.ContentType);
+        var tags = options.Tags is null ? null : TagsJson.Serialize(SecretRules.ValidateTags(name, options.Tags));
+        var notBefore = ToMs(options.NotBefore);
+        var expires = ToMs(options.Expires);
+        SecretRules.ValidateValidity(name, options.NotBefore, options.Expires);
+
+        var barrier = session.GetBarrier(VaultName);
+        var version = NewVersion();
+        var now = Now;
+        using var db = Store.BeginWrite();
+        db.PurgeExpired(now);
+        var secret = db.FindSecret(name);
+        if (secret is { IsDeleted: true })
+        {
+            throw VaultErrors.SecretIsDeleted(secret.Name, VaultName, UnixTime.FromMs(secret.ScheduledPurge!.Value));
+        }
+
+        var secretId = secret?.SecretId ?? db.InsertSecret(name, now);
+        var latest = secret is null ? null : db.LatestVersion(secretId);
+        var sealedValue = barrier.Seal(name, version, utf8Value, out var term);
+        var row = new VersionRow
+        {
+            Version = version,
+            Created = now,
+            Updated = now,
+            Enabled = options.Enabled,
+            NotBefore = notBefore,
+            Expires = expires,
+            ContentType = options.ContentType is null ? latest?.ContentType : EmptyToNull(options.ContentType),
+            Tags = options.Tags is null ? latest?.Tags : tags,
+            Term = term,
+            Value = sealedValue,
+        };
+        db.InsertVersion(secretId, row);
+        db.Commit();
+        return Properties(secret?.Name ?? name, row);
+    }
+
+    /// <summary>
+    /// Reads a version (the latest when <paramref name="version"/> is null) with its value. A disabled
+    /// version is refused; an expired or not-yet-valid one is returned (see <see cref="ValidityWarning"/>).
+    /// </summary>
+    public VaultSecret GetSecret(string name, string? version = null)
+    {
+        var (secret, row) = FindVersion(name, version, withValue: true);
+        if (!row.Enabled)
+        {
+            throw VaultErrors.SecretDisabled(secret.Name, row.Version, VaultName);
+        }
+
+        var plaintext = session.GetBarrier(VaultName).Open(secret.Name, row.Version, row.Term, row.Value);
+        try
+        {
+            return new VaultSecret
+            {
+                VaultName = VaultName,
+                Name = secret.Name,
+                Version = row.Version,
+                Enabled = row.Enabled,
+                NotBefore = UnixTime.FromMs(row.NotBefore),
+                Expires = UnixTime.FromMs(row.Expires),
+                Created = UnixTime.FromMs(row.Created),
+                Updated = UnixTime.FromMs(row.Updated),
+                ContentType = row.ContentType,
+                Tags = TagsJson.ToHashtable(row.Tags),
+                SecretValue = SecretValue.ToSecureString(plaintext),
+            };
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+        }
+    }
+
+    /// <summary>The attributes of a version (the latest when <paramref name="version"/> is null), without its value.</summary>
+    public VaultSecretProperties GetSecretProperties(string name, string? version = null)
+    {
+        var (secret, row) = FindVersion(name, version, withValue: false);
+        return Properties(secret.Name, row);
+    }
+
+    /// <summary>A warning when a version is expired or not yet valid at this moment; null when it is valid.</summary>
+    public string? ValidityWarning(VaultSecretProperties secret)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        if (secret.Expires is { } expires && expires <= now)
+        {
+            return string.Format(CultureInfo.InvariantCulture, Messages.WarningExpired, secret.Name, secret.Version, expires);
+        }
+
+        if (secret.NotBefore is { } notBefore && notBefore > now)
+        {
+            return string.Format(CultureInfo.InvariantCulture, Messages.WarningNotYetValid, secret.Name, secret.Version, notBefore);
+        }
+
+        return null;
+    }
+
+    /// <summary>Streams the latest version of every live secret whose name matches, by name.</summary>
+    public IEnumerable<VaultSecretProperties> ListSecrets(NamePattern? pattern = null)
+    {
+        pattern ??= NamePattern.All;
+        using var db = Store.Connect();
+        foreach (var (secret, row) in db.ListLatest(deleted: false, pattern.Prefix))
+        {
+            if (pattern.IsMatch(secret.Name))
+            {
+                yield return Properties(secret.Name, row);
+            }
+        }
+    }
+
+    /// <summary>Streams every version of a live secret, newest first.</summary>
+    public IEnumerable<VaultSecretProperties> ListVersions(string name)
+    {
+        SecretRules.ValidateSecretName(name);
+        using var db = Store.BeginRead();
+        var secret = db.FindSecret(name);
+        if (secret is null || secret.IsDeleted)
+        {
+            throw VaultErrors.SecretNotFound(name, VaultName);
+        }
+
+        foreach (var row in db.ListVersions(secret.SecretId, withValue: false))
+        {
+            yield return Properties(secret.Name, row);
+        }
+    }
+
+    // ---- attributes -------------------------------------------------------------------------
+
+    /// <summary>Changes a version's attributes (the latest when <paramref name="version"/> is null); never its value.</summary>
+    public VaultSecretProperties UpdateSecret(string name, string? version, SecretUpdate update)
+    {
+        SecretRules.ValidateSecretName(name);
+        if (version is not null)
+        {
+            SecretRules.ValidateVersion(version);
+        }
+
+        SecretRules.ValidateContentType(name, update.ContentType);
+        var tags = update.Tags is null ? null : TagsJson.Serialize(SecretRules.ValidateTags(name, update.Tags));
+
+        using var db = Store.BeginWrite();
+        var secret = db.FindSecret(name);
+        if (secret is null || secret.IsDeleted)
+        {
+            throw VaultErrors.SecretNotFound(name, VaultName);
+        }
+
+        var row = (version is null ? db.LatestVersion(secret.SecretId) : db.GetVersion(secret.SecretId, version, withValue: false))
+            ?? throw VaultErrors.SecretVersionNotFound(secret.Name, version!, VaultName);
+        if (update.IsEmpty)
+        {
+            return Properties(secret.Name, row);
+        }
+
+        var changed = row with
+        {
+            Enabled = update.Enabled ?? row.Enabled,
+            NotBefore = update.NotBefore is null ? row.NotBefore : ToMs(update.NotBefore),
+            Expires = update.Expires is null ? row.Expires : ToMs(update.Expires),
+            ContentType = update.ContentType is null ? row.ContentType : EmptyToNull(update.ContentType),
+            Tags = update.Tags is null ? row.Tags : tags,
+            Updated = Now,
+        };
+        SecretRules.ValidateValidity(secret.Name, UnixTime.FromMs(changed.NotBefore), UnixTime.FromMs(changed.Expires));
+        db.UpdateVersionAttributes(secret.SecretId, changed);
+        db.Commit();
+        return Properties(secret.Name, changed);
+    }
+
+    // ---- soft delete, recovery, purge -------------------------------------------------------
+
+    /// <summary>Soft-deletes every version of a secret; it stays recoverable for the vault's retention period.</summary>
+    public DeletedVaultSecret DeleteSecret(string name)
+    {
+        SecretRules.ValidateSecretName(name);
+        var now = Now;
+        using var db = Store.BeginWrite();
+        db.PurgeExpired(now);
+        var found = db.FindLatest(name, withValue: false);
+        if (found is not { } f || f.Secret.IsDeleted)
+        {
+            throw VaultErrors.SecretNotFound(name, VaultName);
+        }
+
+        var purgeAt = now + (long)TimeSpan.FromDays(db.ReadVault().RetentionDays).TotalMilliseconds;
+        db.MarkDeleted(f.Secret.SecretId, now, purgeAt);
+        db.Commit();
+        return Deleted(f.Secret with { Deleted = now, ScheduledPurge = purgeAt }, f.Version);
+    }
+
+    /// <summary>Streams deleted secrets whose name matches, by name. Reads only: it never writes.</summary>
+    public IEnumerable<DeletedVaultSecret> ListDeletedSecrets(NamePattern? pattern = null)
+    {
+        pattern ??= NamePattern.All;
+        var now = Now;
+        using var db = Store.Connect();
+        foreach (var (secret, row) in db.ListLatest(deleted: true, pattern.Prefix))
+        {
+            // Past retention means purged, whether or not a write has swept it away yet.
+            if (secret.ScheduledPurge > now && pattern.IsMatch(secret.Name))
+            {
+                yield return Deleted(secret, row);
+            }
+        }
+    }
+
+    public DeletedVaultSecret GetDeletedSecret(string name)
+    {
+        SecretRules.ValidateSecretName(name);
+        using var db = Store.Connect();
+        var found = db.FindLatest(name, withValue: false);
+        if (found is not { } f || !f.Secret.IsDeleted || f.Secret.ScheduledPurge <= Now)
+        {
+            throw VaultErrors.DeletedSecretNotFound(name, VaultName);
+        }
+
+        return Deleted(f.Secret, f.Version);
+    }
+
+    /// <summary>Brings a deleted secret back, with all its versions.</summary>
+    public VaultSecretProperties RecoverSecret(string name)
+    {
+        SecretRules.ValidateSecretName(name);
+        var now = Now;
+        using var db = Store.BeginWrite();
+        db.PurgeExpired(now);
+        var found = db.FindLatest(name, withValue: false);
+        if (found is not { } f || !f.Secret.IsDeleted)
+        {
+            throw VaultErrors.DeletedSecretNotFound(name, VaultName);
+        }
+
+        db.MarkRecovered(f.Secret.SecretId);
+        db.Commit();
+        return Properties(f.Secret.Name, f.Version);
+    }
+
+    /// <summary>Deletes a soft-deleted secret for good. Refused while the vault has purge protection.</summary>
+    public void PurgeSecret(string name)
+    {
+        SecretRules.ValidateSecretName(name);
+        var now = Now;
+        using var db = Store.BeginWrite();
+        db.PurgeExpired(now);
+        var secret = db.FindSecret(name);
+        if (secret is null || !secret.IsDeleted)
+        {
+            throw VaultErrors.DeletedSecretNotFound(name, VaultName);
+        }
+
+        if (db.ReadVault().PurgeProtection)
+        {
+            throw VaultErrors.SecretPurgeProtected(secret.Name, VaultName, UnixTime.FromMs(secret.ScheduledPurge!.Value));
+        }
+
+        db.DeleteSecret(secret.SecretId);
+        db.Commit();
+    }
+
+    /// <summary>Purges deleted secrets whose retention has ended; returns how many.</summary>
+    public int PurgeExpired()
+    {
+        using var db = Store.BeginWrite();
+        var purged = db.PurgeExpired(Now);
+        db.Commit();
+        return purged;
+    }
+
+    // ---- backup and restore -----------------------------------------------------------------
+
+    /// <summary>Every version and attribute of a live secret, in one blob sealed under the vault's keyring.</summary>
+    public byte[] BackupSecret(string name)
+    {
+        SecretRules.ValidateSecretName(name);
+        var keyring = session.GetKeyring(VaultName);
+        var barrier = session.GetBarrier(VaultName);
+        var versions = new List<SecretBackup.Version>();
+        try
+        {
+            string secretName;
+            using (var db = Store.BeginRead())
+            {
+                var secret = db.FindSecret(name);
+                if (secret is null || secret.IsDeleted)
+                {
+                    throw VaultErrors.SecretNotFound(name, VaultName);
+                }
+
+                secretName = secret.Name;
+                foreach (var row in db.ListVersions(secret.SecretId, withValue: true, oldestFirst: true))
+                {
+                    versions.Add(new(row with { Value = [] }, barrier.Open(secret.Name, row.Version, row.Term, row.Value)));
+                }
+            }
+
+            return SecretBackup.Seal(keyring, secretName, versions);
+        }
+        finally
+        {
+            foreach (var v in versions)
+            {
+                CryptographicOperations.ZeroMemory(v.Value);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Restores a backup blob: every version keeps its id and attributes and is sealed afresh
+    /// under this vault. Refused when the name exists (live or deleted) or the blob is damaged,
+    /// from another keyring, or breaks a rule. <paramref name="source"/> names the blob in errors.
+    /// </summary>
+    public VaultSecretProperties RestoreSecret(ReadOnlySpan<byte> blob, string source)
+    {
+        var keyring = session.GetKeyring(VaultName);
+        var barrier = session.GetBarrier(VaultName);
+        var (name, versions) = SecretBackup.Open(keyring, blob, source);
+        try
+        {
+            ValidateRestored(name, versions, source);
+            var now = Now;
+            using var db = Store.BeginWrite();
+            db.PurgeExpired(now);
+            var existing = db.FindSecret(name);
+            if (existing is { IsDeleted: true })
+            {
+                throw VaultErrors.SecretIsDeleted(existing.Name, VaultName, UnixTime.FromMs(existing.ScheduledPurge!.Value));
+            }
+
+            if (existing is not null)
+            {
+                throw VaultErrors.SecretAlreadyExists(existing.Name, VaultName);
+            }
+
+            var secretId = db.InsertSecret(name, versions[0].Attributes.Created);
+            VersionRow? last = null;
+            foreach (var (row, value) in versions)
+            {
+                last = row with { Value = barrier.Seal(name, row.Version, value, out var term), Term = term };
+                db.InsertVersion(secretId, last);
+            }
+
+            db.Commit();
+            return Properties(name, last!);
+        }
+        finally
+        {
+            foreach (var v in versions)
+            {
+                CryptographicOperations.ZeroMemory(v.Value);
+            }
+        }
+    }
+
+    private static void ValidateRestored(string name, List<SecretBackup.Version> versions, string source)
+    {
+        // A blob that authenticates was made by a vault holding this keyring; check the rules
+        // anyway, so a restore can never bring in what a set could not.
+        try
+        {
+            SecretRules.ValidateSecretName(name);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (row, value) in versions)
+            {
+                SecretRules.ValidateVersion(row.Version);
+                if (!seen.Add(row.Version) || value.Length > SecretRules.MaxValueBytes || !Utf8.IsValid(value))
+                {
+                    throw VaultErrors.InvalidSecretValue(name, row.Version);
+                }
+
+                SecretRules.ValidateContentType(name, row.ContentType);
+            }
+        }
+        catch (VaultException ex)
+        {
+            throw VaultErrors.BackupInvalid(source, string.Format(CultureInfo.InvariantCulture, Messages.BackupMalformed, ex.ErrorId), ex);
+        }
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------
+
+    private (SecretRow Secret, VersionRow Row) FindVersion(string name, string? version, bool withValue)
+    {
+        SecretRules.ValidateSecretName(name);
+        if (version is not null)
+        {
+            SecretRules.ValidateVersion(version);
+        }
+
+        using var db = Store.BeginRead();
+        var found = db.FindLatest(name, withValue && version is null);
+        if (found is not { } f || f.Secret.IsDeleted)
+        {
+            throw VaultErrors.SecretNotFound(name, VaultName);
+        }
+
+        if (version is null)
+        {
+            return f;
+        }
+
+        var row = db.GetVersion(f.Secret.SecretId, version, withValue)
+            ?? throw VaultErrors.SecretVersionNotFound(f.Secret.Name, version, VaultName);
+        return (f.Secret, row);
+    }
+
+    private VaultSecretProperties Properties(string name, VersionRow row) => new()
+    {
+        VaultName = VaultName,
+        Name = name,
+        Version = row.Version,
+        Enabled = row.Enabled,
+        NotBefore = UnixTime.FromMs(row.NotBefore),
+        Expires = UnixTime.FromMs(row.Expires),
+        Created = UnixTime.FromMs(row.Created),
+        Updated = UnixTime.FromMs(row.Updated),
+        ContentType = row.ContentType,
+        Tags = TagsJson.ToHashtable(row.Tags),
+    };
+
+    private DeletedVaultSecret Deleted(SecretRow secret, VersionRow row) => new()
+    {
+        VaultName = VaultName,
+        Name = secret.Name,
+        Version = row.Version,
+        Enabled = row.Enabled,
+        NotBefore = UnixTime.FromMs(row.NotBefore),
+        Expires = UnixTime.FromMs(row.Expires),
+        Created = UnixTime.FromMs(row.Created),
+        Updated = UnixTime.FromMs(row.Updated),
+        ContentType = row.ContentType,
+        Tags = TagsJson.ToHashtable(row.Tags),
+        DeletedDate = UnixTime.FromMs(secret.Deleted!.Value),
+        ScheduledPurgeDate = UnixTime.FromMs(secret.ScheduledPurge!.Value),
+    };
+
+    private static long? ToMs(DateTime? value) => value is { } v ? UnixTime.ToMs(v) : null;
+
+    private static string? EmptyToNull(string s) => s.Length == 0 ? null : s;
+
+    private static string NewVersion() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+}

@@ -1,0 +1,38 @@
+namespace Vault;
+
+/// <summary>A vault known to the current user: where it lives and how it is protected.</summary>
+public sealed class VaultInfo
+{
+    /// <summary>The name this user knows the vault by; the vault part of every secret id.</summary>
+    public required string VaultName { get; init; }
+
+    /// <summary>The vault's own identity, fixed when it was created.</summary>
+    public required Guid VaultId { get; init; }
+
+    /// <summary>The full path of the vault's SQLite file.</summary>
+    public required string Path { get; init; }
+
+    /// <summary>What holds the root key: <c>Software</c> (a key file) or, later, <c>Pkcs11</c>.</summary>
+    public required string KeyProtector { get; init; }
+
+    /// <summary>Where the key protector keeps the root key (the key file's path for Software).</summary>
+    public string? KeyLocation { get; init; }
+
+    /// <summary>How many keyring terms (data keys) the vault holds.</summary>
+    public int KeyringTerms { get; init; }
+
+    /// <summary>Days a deleted secret stays recoverable before it is purged.</summary>
+    public required int SoftDeleteRetentionInDays { get; init; }
+
+    /// <summary>When true, deleted secrets cannot be purged before their retention ends.</summary>
+    public required bool EnablePurgeProtection { get; init; }
+
+    /// <summary>Whether secret commands use this vault when no -VaultName is given.</summary>
+    public bool IsDefault { get; init; }
+
+    /// <summary>When the vault was created (UTC).</summary>
+    public DateTime Created { get; init; }
+
+    /// <inheritdoc />
+    public override string ToString() => VaultName;
+}

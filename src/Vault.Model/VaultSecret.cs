@@ -1,0 +1,10 @@
+using System.Security;
+
+namespace Vault;
+
+/// <summary>One version of a secret with its value, which stays a <see cref="SecureString"/>.</summary>
+public sealed class VaultSecret : VaultSecretProperties
+{
+    /// <summary>The value. <c>Get-VaultSecret -AsPlainText</c> returns it as a string instead.</summary>
+    public required SecureString SecretValue { get; init; }
+}

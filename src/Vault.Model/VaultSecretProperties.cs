@@ -1,0 +1,45 @@
+using System.Collections;
+
+namespace Vault;
+
+/// <summary>
+/// One version of a secret, without its value: what listings return.
+/// </summary>
+public class VaultSecretProperties
+{
+    /// <summary>The vault the secret lives in.</summary>
+    public required string VaultName { get; init; }
+
+    /// <summary>The secret's name, as it was first set.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The version: 32 lowercase hexadecimal characters.</summary>
+    public required string Version { get; init; }
+
+    /// <summary>The version's identifier: <c>vault://&lt;vault&gt;/secrets/&lt;name&gt;/&lt;version&gt;</c>.</summary>
+    public string Id => VaultSecretId.Format(VaultName, Name, Version);
+
+    /// <summary>Whether the version may be read.</summary>
+    public bool Enabled { get; init; }
+
+    /// <summary>Before this time (UTC) the version is not yet valid.</summary>
+    public DateTime? NotBefore { get; init; }
+
+    /// <summary>After this time (UTC) the version has expired.</summary>
+    public DateTime? Expires { get; init; }
+
+    /// <summary>When the version was made (UTC).</summary>
+    public DateTime Created { get; init; }
+
+    /// <summary>When the version's attributes last changed (UTC).</summary>
+    public DateTime Updated { get; init; }
+
+    /// <summary>A hint of what the value holds, such as <c>text/plain</c> or <c>connection-string</c>.</summary>
+    public string? ContentType { get; init; }
+
+    /// <summary>The version's tags. Keys compare case-insensitively, as in a PowerShell hashtable.</summary>
+    public Hashtable Tags { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <inheritdoc />
+    public override string ToString() => Id;
+}

@@ -1,0 +1,58 @@
+using System.Management.Automation;
+using Vault.Core;
+
+namespace Vault.PowerShell.Commands;
+
+/// <summary>
+/// Backup-VaultSecret: writes every version of a secret, with its attributes, to one encrypted and
+/// authenticated file that only a vault sharing this vault's keyring can restore.
+/// </summary>
+[Cmdlet(VerbsData.Backup, "VaultSecret", SupportsShouldProcess = true)]
+[OutputType(typeof(FileInfo))]
+public sealed class BackupVaultSecretCommand : VaultCmdlet
+{
+    /// <summary>The vault; the default vault when omitted.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.VaultNameCompleter))]
+    public string? VaultName { get; set; }
+
+    /// <summary>The secret.</summary>
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+    [Alias("SecretName")]
+    [ArgumentCompleter(typeof(Completion.SecretNameCompleter))]
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>The file to write.</summary>
+    [Parameter(Mandatory = true, Position = 2)]
+    public string OutputFile { get; set; } = string.Empty;
+
+    /// <summary>Overwrites the file if it exists.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord() => Try(() =>
+    {
+        var vault = OpenVault(VaultName);
+        var path = ResolvePath(OutputFile);
+        if (!Force && File.Exists(path))
+        {
+            WriteError(new ErrorRecord(
+                new IOException($"The file '{path}' exists. Choose another -OutputFile, or add -Force to overwrite it."),
+                "OutputFileExists", ErrorCategory.ResourceExists, path));
+            return;
+        }
+
+        if (!ShouldProcess(VaultSecretId.Format(vault.VaultName, Name), $"Back up secret to '{path}'"))
+        {
+            return;
+        }
+
+        var blob = vault.BackupSecret(Name);
+        // Write beside the target and rename, so a failure never leaves half a backup.
+        var temp = path + ".tmp";
+        File.WriteAllBytes(temp, blob);
+        File.Move(temp, path, overwrite: true);
+        WriteObject(new FileInfo(path));
+    });
+}

@@ -1,0 +1,144 @@
+using System.Management.Automation;
+using Vault.Core;
+
+namespace Vault.PowerShell.Commands;
+
+/// <summary>
+/// Get-VaultSecret: one secret with its value (an exact name), or the properties of many
+/// (a wildcard, no name, -IncludeVersions, -InRemovedState).
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "VaultSecret", DefaultParameterSetName = ByName)]
+[OutputType(typeof(VaultSecret), typeof(VaultSecretProperties), typeof(DeletedVaultSecret), typeof(string), ParameterSetName = [ByName])]
+[OutputType(typeof(VaultSecret), typeof(string), ParameterSetName = [ById])]
+public sealed class GetVaultSecretCommand : VaultCmdlet
+{
+    private const string ByName = "ByName";
+    private const string ById = "ById";
+
+    /// <summary>The vault; the default vault when omitted.</summary>
+    [Parameter(ParameterSetName = ByName, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.VaultNameCompleter))]
+    public string? VaultName { get; set; }
+
+    /// <summary>A secret name, or a wildcard to list secrets without their values.</summary>
+    /// <remarks>Bound by property name only: taking strings by value would also take a piped
+    /// VaultInfo (as its name), breaking <c>Get-Vault | Get-VaultSecret</c>.</remarks>
+    [Parameter(ParameterSetName = ByName, Position = 1, ValueFromPipelineByPropertyName = true)]
+    [Alias("SecretName")]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(Completion.SecretNameCompleter))]
+    public string? Name { get; set; }
+
+    /// <summary>A version of the secret; the latest when omitted.</summary>
+    [Parameter(ParameterSetName = ByName, Position = 2, ValueFromPipelineByPropertyName = true)]
+    public string? Version { get; set; }
+
+    /// <summary>Lists every version of the secret, newest first, without values. Needs an exact -Name.</summary>
+    [Parameter(ParameterSetName = ByName)]
+    public SwitchParameter IncludeVersions { get; set; }
+
+    /// <summary>Lists (or gets) deleted secrets that can still be recovered.</summary>
+    [Parameter(ParameterSetName = ByName)]
+    public SwitchParameter InRemovedState { get; set; }
+
+    /// <summary>A secret identifier: <c>vault://&lt;vault&gt;/secrets/&lt;name&gt;[/&lt;version&gt;]</c>.</summary>
+    [Parameter(ParameterSetName = ById, Mandatory = true, Position = 0)]
+    public string Id { get; set; } = string.Empty;
+
+    /// <summary>Returns the value as a plain string instead of a secret object.</summary>
+    [Parameter(ParameterSetName = ByName)]
+    [Parameter(ParameterSetName = ById)]
+    public SwitchParameter AsPlainText { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord() => Try(() =>
+    {
+        switch (ParameterSetName)
+        {
+            case ById:
+                if (!VaultSecretId.TryParse(Id, out var vaultName, out var name, out var version))
+                {
+                    throw VaultErrors.InvalidSecretId(Id);
+                }
+
+                WriteSecret(OpenVault(vaultName), name, version);
+                break;
+
+            default:
+                GetByName();
+                break;
+        }
+    });
+
+    private void GetByName()
+    {
+        var vault = OpenVault(VaultName);
+        var listing = Name is null || NamePattern.HasWildcard(Name);
+        if (listing && Version is not null)
+        {
+            ThrowArgumentError("InvalidParameterCombination", "-Version needs an exact -Name, not a wildcard.", Version);
+        }
+
+        if (IncludeVersions)
+        {
+            if (listing || Version is not null || InRemovedState || AsPlainText)
+            {
+                ThrowArgumentError("InvalidParameterCombination",
+                    "-IncludeVersions lists the versions of one secret: it needs an exact -Name, and takes no -Version, -InRemovedState or -AsPlainText.",
+                    Name);
+            }
+
+            foreach (var properties in vault.ListVersions(Name!))
+            {
+                WriteObject(properties);
+            }
+
+            return;
+        }
+
+        if (InRemovedState)
+        {
+            if (Version is not null)
+            {
+                ThrowArgumentError("InvalidParameterCombination", "-Version cannot be used with -InRemovedState.", Version);
+            }
+
+            if (listing)
+            {
+                foreach (var deleted in vault.ListDeletedSecrets(NamePattern.Parse(Name)))
+                {
+                    WriteObject(deleted);
+                }
+            }
+            else
+            {
+                WriteObject(vault.GetDeletedSecret(Name!));
+            }
+
+            return;
+        }
+
+        if (listing)
+        {
+            foreach (var properties in vault.ListSecrets(NamePattern.Parse(Name)))
+            {
+                WriteObject(properties);
+            }
+        }
+        else
+        {
+            WriteSecret(vault, Name!, Version);
+        }
+    }
+
+    private void WriteSecret(VaultService vault, string name, string? version)
+    {
+        var secret = vault.GetSecret(name, version);
+        if (vault.ValidityWarning(secret) is { } warning)
+        {
+            WriteWarning(warning);
+        }
+
+        WriteObject(AsPlainText ? SecretValue.ToPlainText(secret.SecretValue) : secret);
+    }
+}

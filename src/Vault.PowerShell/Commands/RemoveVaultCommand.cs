@@ -1,0 +1,28 @@
+using System.Management.Automation;
+
+namespace Vault.PowerShell.Commands;
+
+/// <summary>Remove-Vault: deletes a vault's files, its key file included, and forgets it.</summary>
+[Cmdlet(VerbsCommon.Remove, "Vault", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(void))]
+public sealed class RemoveVaultCommand : VaultCmdlet
+{
+    /// <summary>The vault to delete.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("VaultName")]
+    [ArgumentCompleter(typeof(Completion.VaultNameCompleter))]
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>Deletes without asking for confirmation.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        if (ShouldProcess(Name, "Remove vault and delete its files and root key, with every secret in it", Force))
+        {
+            Try(() => Manager.RemoveVault(Name));
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using System.Management.Automation;
+using Vault.Core;
+
+namespace Vault.PowerShell.Commands;
+
+/// <summary>Remove-VaultSecret: soft-deletes a secret (all versions), or purges a deleted one.</summary>
+[Cmdlet(VerbsCommon.Remove, "VaultSecret", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(DeletedVaultSecret))]
+public sealed class RemoveVaultSecretCommand : VaultCmdlet
+{
+    /// <summary>The vault; the default vault when omitted.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.VaultNameCompleter))]
+    public string? VaultName { get; set; }
+
+    /// <summary>The secret.</summary>
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+    [Alias("SecretName")]
+    [ArgumentCompleter(typeof(Completion.SecretNameCompleter))]
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>Purges a deleted secret for good. Refused while the vault has purge protection.</summary>
+    [Parameter]
+    public SwitchParameter InRemovedState { get; set; }
+
+    /// <summary>Removes without asking for confirmation.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Writes the deleted secret to the pipeline.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord() => Try(() =>
+    {
+        var vault = OpenVault(VaultName);
+        var target = VaultSecretId.Format(vault.VaultName, Name);
+        if (InRemovedState)
+        {
+            if (ShouldProcess(target, "Purge deleted secret (it cannot be recovered afterwards)", Force))
+            {
+                vault.PurgeSecret(Name);
+            }
+
+            return;
+        }
+
+        if (ShouldProcess(target, "Remove secret (recoverable until its retention ends)", Force))
+        {
+            var deleted = vault.DeleteSecret(Name);
+            if (PassThru)
+            {
+                WriteObject(deleted);
+            }
+        }
+    });
+}

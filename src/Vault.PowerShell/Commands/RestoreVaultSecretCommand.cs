@@ -1,0 +1,47 @@
+using System.Management.Automation;
+using Vault.Core;
+
+namespace Vault.PowerShell.Commands;
+
+/// <summary>Restore-VaultSecret: brings back a secret from a Backup-VaultSecret file, all versions and attributes.</summary>
+[Cmdlet(VerbsData.Restore, "VaultSecret", SupportsShouldProcess = true)]
+[OutputType(typeof(VaultSecretProperties))]
+public sealed class RestoreVaultSecretCommand : VaultCmdlet
+{
+    private const long MaxBackupBytes = 512L * 1024 * 1024;
+
+    /// <summary>The vault; the default vault when omitted.</summary>
+    [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(Completion.VaultNameCompleter))]
+    public string? VaultName { get; set; }
+
+    /// <summary>The backup file.</summary>
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName", "Path")]
+    public string InputFile { get; set; } = string.Empty;
+
+    /// <inheritdoc />
+    protected override void ProcessRecord() => Try(() =>
+    {
+        var vault = OpenVault(VaultName);
+        var path = ResolvePath(InputFile);
+        var file = new FileInfo(path);
+        if (!file.Exists)
+        {
+            WriteError(new ErrorRecord(
+                new FileNotFoundException($"The backup file '{path}' does not exist.", path),
+                "BackupFileNotFound", ErrorCategory.ObjectNotFound, path));
+            return;
+        }
+
+        if (file.Length > MaxBackupBytes)
+        {
+            throw VaultErrors.BackupInvalid(path, $"it is {file.Length} bytes, larger than any secret backup ({MaxBackupBytes} bytes).");
+        }
+
+        if (ShouldProcess(vault.VaultName, $"Restore secret from '{path}'"))
+        {
+            WriteObject(vault.RestoreSecret(File.ReadAllBytes(path), path));
+        }
+    });
+}

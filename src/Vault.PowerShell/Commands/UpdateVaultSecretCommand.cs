@@ -1,0 +1,75 @@
+using System.Collections;
+using System.Management.Automation;
+using Vault.Core;
+
+namespace Vault.PowerShell.Commands;
+
+/// <summary>Update-VaultSecret: changes a version's attributes, never its value; makes no new version.</summary>
+[Cmdlet(VerbsData.Update, "VaultSecret", SupportsShouldProcess = true)]
+[OutputType(typeof(VaultSecretProperties))]
+public sealed class UpdateVaultSecretCommand : VaultCmdlet
+{
+    /// <summary>The vault; the default vault when omitted.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.VaultNameCompleter))]
+    public string? VaultName { get; set; }
+
+    /// <summary>The secret.</summary>
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+    [Alias("SecretName")]
+    [ArgumentCompleter(typeof(Completion.SecretNameCompleter))]
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>The version to change; the latest when omitted.</summary>
+    [Parameter(Position = 2, ValueFromPipelineByPropertyName = true)]
+    public string? Version { get; set; }
+
+    /// <summary>Enables ($true) or disables ($false) the version.</summary>
+    [Parameter]
+    public bool? Enable { get; set; }
+
+    /// <summary>A new expiry time.</summary>
+    [Parameter]
+    public DateTime? Expires { get; set; }
+
+    /// <summary>A new not-before time.</summary>
+    [Parameter]
+    public DateTime? NotBefore { get; set; }
+
+    /// <summary>A new content type; an empty string clears it.</summary>
+    [Parameter]
+    public string? ContentType { get; set; }
+
+    /// <summary>New tags, replacing the version's tags; an empty hashtable clears them.</summary>
+    [Parameter]
+    [Alias("Tags")]
+    public Hashtable? Tag { get; set; }
+
+    /// <summary>Writes the updated version's properties to the pipeline.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord() => Try(() =>
+    {
+        var vault = OpenVault(VaultName);
+        if (!ShouldProcess(VaultSecretId.Format(vault.VaultName, Name, Version), "Update secret attributes"))
+        {
+            return;
+        }
+
+        var update = new SecretUpdate
+        {
+            Enabled = Enable,
+            Expires = Expires,
+            NotBefore = NotBefore,
+            ContentType = MyInvocation.BoundParameters.ContainsKey(nameof(ContentType)) ? ContentType ?? string.Empty : null,
+            Tags = MyInvocation.BoundParameters.ContainsKey(nameof(Tag)) ? Tag ?? new Hashtable() : null,
+        };
+        var properties = vault.UpdateSecret(Name, Version, update);
+        if (PassThru)
+        {
+            WriteObject(properties);
+        }
+    });
+}

@@ -1,0 +1,84 @@
+using System.Management.Automation;
+using Vault.Core;
+
+namespace Vault.PowerShell;
+
+/// <summary>
+/// What every Vault cmdlet shares: the current user's vaults, the one mapping from core errors to
+/// ErrorRecords, and ShouldProcess that honours -Force. Core types stay off public members, so
+/// PowerShell never sees a type from the module's private load context.
+/// </summary>
+public abstract class VaultCmdlet : PSCmdlet
+{
+    private protected static VaultManager Manager => VaultManager.ForCurrentUser();
+
+    /// <summary>Opens a vault's data plane; null or empty means the default vault.</summary>
+    private protected static VaultService OpenVault(string? vaultName) => Manager.Open(vaultName);
+
+    /// <summary>
+    /// Runs one unit of work, reporting a core error as an ErrorRecord: a bad argument or an
+    /// unavailable vault stops the command; anything about one item is written and the pipeline goes on.
+    /// </summary>
+    private protected void Try(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (VaultException ex)
+        {
+            Report(ex);
+        }
+    }
+
+    private protected void Report(VaultException ex)
+    {
+        var record = ToErrorRecord(ex);
+        if (ex.Kind is VaultErrorKind.InvalidArgument or VaultErrorKind.Unavailable)
+        {
+            ThrowTerminatingError(record);
+        }
+
+        WriteError(record);
+    }
+
+    internal static ErrorRecord ToErrorRecord(VaultException ex) =>
+        new(ex, ex.ErrorId, Category(ex.Kind), ex.Target);
+
+    private static ErrorCategory Category(VaultErrorKind kind) => kind switch
+    {
+        VaultErrorKind.NotFound => ErrorCategory.ObjectNotFound,
+        VaultErrorKind.AlreadyExists => ErrorCategory.ResourceExists,
+        VaultErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
+        VaultErrorKind.InvalidOperation => ErrorCategory.InvalidOperation,
+        VaultErrorKind.InvalidData => ErrorCategory.InvalidData,
+        VaultErrorKind.Unavailable => ErrorCategory.ResourceUnavailable,
+        _ => ErrorCategory.NotSpecified,
+    };
+
+    /// <summary>
+    /// ShouldProcess for a command with -Force: -Force skips the confirmation prompt, but -WhatIf
+    /// still only reports and an explicit -Confirm still asks.
+    /// </summary>
+    private protected bool ShouldProcess(string target, string action, bool force)
+    {
+        if (force && !WhatIfRequested && !MyInvocation.BoundParameters.ContainsKey("Confirm"))
+        {
+            return true;
+        }
+
+        return ShouldProcess(target, action);
+    }
+
+    private bool WhatIfRequested =>
+        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var whatIf)
+            ? ((SwitchParameter)whatIf).IsPresent
+            : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+
+    /// <summary>Stops the command for parameters that cannot be used together or a value PowerShell cannot check.</summary>
+    private protected void ThrowArgumentError(string errorId, string message, object? target) =>
+        ThrowTerminatingError(new ErrorRecord(new ArgumentException(message), errorId, ErrorCategory.InvalidArgument, target));
+
+    /// <summary>Resolves a path as PowerShell users expect: relative to the current location, ~ expanded.</summary>
+    private protected string ResolvePath(string path) => GetUnresolvedProviderPathFromPSPath(path);
+}
