@@ -119,7 +119,7 @@ internal sealed class VaultDb : IDisposable
         var rows = new List<KeyringRow>();
         while (reader.Read())
         {
-            rows.Add(new KeyringRow(reader.GetInt32(0), reader.GetString(1), (byte[])reader.GetValue(2), reader.GetInt64(3)));
+            rows.Add(new KeyringRow(reader.GetInt32(0), reader.GetString(1), reader.GetFieldValue<byte[]>(2), reader.GetInt64(3)));
         }
 
         return rows;
@@ -338,7 +338,7 @@ internal sealed class VaultDb : IDisposable
         ContentType = r.IsDBNull(i + 7) ? null : r.GetString(i + 7),
         Tags = r.IsDBNull(i + 8) ? null : r.GetString(i + 8),
         Term = r.GetInt32(i + 9),
-        Value = withValue ? (byte[])r.GetValue(i + 10) : [],
+        Value = withValue ? r.GetFieldValue<byte[]>(i + 10) : [],
     };
 
     private static string EscapeLike(string s) => s.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");

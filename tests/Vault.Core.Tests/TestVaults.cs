@@ -1,0 +1,94 @@
+using System.Security;
+using Microsoft.Data.Sqlite;
+
+namespace Vault.Core.Tests;
+
+/// <summary>A Vault home in a fresh temporary folder, deleted afterwards, with a clock the test moves.</summary>
+public sealed class TestHome : IDisposable
+{
+    public TestHome()
+    {
+        Directory = Path.Combine(Path.GetTempPath(), "vault-tests", Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(Directory);
+        Manager = new VaultManager(Directory, Clock);
+    }
+
+    public string Directory { get; }
+
+    public FakeClock Clock { get; } = new();
+
+    public VaultManager Manager { get; }
+
+    /// <summary>Creates a vault (named v1, v2... unless given) and opens its data plane.</summary>
+    public VaultService NewVault(string? name = null, int retentionDays = 90, bool purgeProtection = false)
+    {
+        name ??= "v" + Guid.NewGuid().ToString("N")[..8];
+        Manager.CreateVault(name, null, retentionDays, purgeProtection);
+        return Manager.Open(name);
+    }
+
+    public void Dispose()
+    {
+        foreach (var file in System.IO.Directory.EnumerateFiles(Directory, "*.vault", SearchOption.AllDirectories))
+        {
+            VaultSession.Evict(file);
+        }
+
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+public sealed class FakeClock : TimeProvider
+{
+    public DateTimeOffset Now { get; set; } = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+
+    public override DateTimeOffset GetUtcNow() => Now;
+
+    public void Advance(TimeSpan by) => Now += by;
+}
+
+public static class TestValues
+{
+    public static SecureString Secure(string value)
+    {
+        var s = new SecureString();
+        foreach (var c in value)
+        {
+            s.AppendChar(c);
+        }
+
+        s.MakeReadOnly();
+        return s;
+    }
+
+    public static string Plain(this VaultSecret secret) => SecretValue.ToPlainText(secret.SecretValue);
+
+    public static VaultSecretProperties Set(this VaultService vault, string name, string value, SecretSetOptions? options = null) =>
+        vault.SetSecret(name, Secure(value), options);
+
+    /// <summary>Runs raw SQL against a vault file, as an attacker with the file would.</summary>
+    public static void Tamper(string path, string sql)
+    {
+        VaultSession.Evict(path);
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    public static VaultException Throws(Action action, string errorId)
+    {
+        var ex = Assert.Throws<VaultException>(action);
+        Assert.Equal(errorId, ex.ErrorId);
+        return ex;
+    }
+
+    public static VaultException Throws<T>(Func<T> action, string errorId) => Throws(() => { _ = action(); }, errorId);
+}
