@@ -13,7 +13,12 @@ public abstract class VaultCmdlet : PSCmdlet
     private protected static VaultManager Manager => VaultManager.ForCurrentUser();
 
     /// <summary>Opens a vault's data plane; null or empty means the default vault.</summary>
-    private protected static VaultService OpenVault(string? vaultName) => Manager.Open(vaultName);
+    private protected VaultService OpenVault(string? vaultName)
+    {
+        var vault = Manager.Open(vaultName);
+        WriteVerbose($"Vault '{vault.VaultName}' at '{vault.Path}'.");
+        return vault;
+    }
 
     /// <summary>
     /// Runs one unit of work, reporting a core error as an ErrorRecord: a bad argument or an

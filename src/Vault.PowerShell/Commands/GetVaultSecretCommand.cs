@@ -134,6 +134,7 @@ public sealed class GetVaultSecretCommand : VaultCmdlet
     private void WriteSecret(VaultService vault, string name, string? version)
     {
         var secret = vault.GetSecret(name, version);
+        WriteVerbose($"Read version {secret.Version} of secret '{secret.Name}'.");
         if (vault.ValidityWarning(secret) is { } warning)
         {
             WriteWarning(warning);

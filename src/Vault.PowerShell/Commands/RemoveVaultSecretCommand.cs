@@ -41,6 +41,7 @@ public sealed class RemoveVaultSecretCommand : VaultCmdlet
             if (ShouldProcess(target, "Purge deleted secret (it cannot be recovered afterwards)", Force))
             {
                 vault.PurgeSecret(Name);
+                WriteVerbose($"Purged secret '{Name}'.");
             }
 
             return;
@@ -49,6 +50,7 @@ public sealed class RemoveVaultSecretCommand : VaultCmdlet
         if (ShouldProcess(target, "Remove secret (recoverable until its retention ends)", Force))
         {
             var deleted = vault.DeleteSecret(Name);
+            WriteVerbose($"Deleted secret '{deleted.Name}'; recoverable until {deleted.ScheduledPurgeDate:u}.");
             if (PassThru)
             {
                 WriteObject(deleted);

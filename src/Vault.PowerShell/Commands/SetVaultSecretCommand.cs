@@ -71,6 +71,7 @@ public sealed class SetVaultSecretCommand : VaultCmdlet
                 Enabled = !Disable.IsPresent,
             };
             var properties = vault.SetSecret(Name, SecretValue, options);
+            WriteVerbose($"Stored version {properties.Version} of secret '{properties.Name}'.");
             if (PassThru)
             {
                 WriteObject(properties);

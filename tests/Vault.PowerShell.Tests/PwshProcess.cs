@@ -1,0 +1,53 @@
+using System.Diagnostics;
+
+namespace Vault.PowerShell.Tests;
+
+/// <summary>
+/// Runs pwsh (the tests/pwsh stand-in: PowerShell 7.6.9's console host with nothing of Vault) in its
+/// own process. Its only way to Vault is out/Vault, exactly as a user's pwsh.
+/// </summary>
+public static class PwshProcess
+{
+    public sealed record Result(int ExitCode, string Stdout, string Stderr);
+
+    public static Process Start(string home, params string[] arguments)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Repo.Root,
+        };
+        info.ArgumentList.Add(Repo.PwshHost);
+        info.ArgumentList.Add("-NoProfile");
+        info.ArgumentList.Add("-NonInteractive");
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        info.Environment["VAULT_HOME"] = home;
+        // The hosted runspace in this test process set PSModulePath; the child must not inherit it.
+        info.Environment.Remove("PSModulePath");
+        info.Environment["NO_COLOR"] = "1";
+        return Process.Start(info)!;
+    }
+
+    public static Result Run(string home, TimeSpan timeout, params string[] arguments)
+    {
+        using var process = Start(home, arguments);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"pwsh {string.Join(' ', arguments)} did not finish in {timeout}.");
+        }
+
+        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    public static Result Command(string home, string command) =>
+        Run(home, TimeSpan.FromMinutes(2), "-Command", $"$ErrorActionPreference = 'Stop'; Import-Module '{Repo.Manifest}'; {command}");
+}
