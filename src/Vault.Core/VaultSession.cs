@@ -45,7 +45,14 @@ internal sealed class VaultSession : IDisposable
     {
         if (Sessions.TryGetValue(path, out var session))
         {
-            return session;
+            // An open session outlives its file on Unix; a vault whose file is gone is gone.
+            if (File.Exists(path))
+            {
+                return session;
+            }
+
+            Evict(path);
+            throw VaultErrors.VaultFileNotFound(path, vaultName);
         }
 
         lock (OpenGate)
