@@ -1,0 +1,79 @@
+#Requires -Version 7.6
+# Pester 5 tests: tab completion of vault and secret names, through TabExpansion2 as the console's
+# Tab key calls it. Mirrors tests/Vault.PowerShell.Tests/CompletionTests.cs scenario for scenario.
+
+Describe 'Vault tab completion' {
+    BeforeAll {
+        $manifest = Join-Path $PSScriptRoot '../../out/Vault/Vault.psd1'
+        Import-Module $manifest -Force
+        $previousVaultHome = $env:VAULT_HOME
+
+        # What Tab offers at the end of a command line.
+        function Get-Completion {
+            param([Parameter(Mandatory)][string] $Line)
+            (TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches.CompletionText
+        }
+    }
+
+    AfterAll {
+        $env:VAULT_HOME = $previousVaultHome
+    }
+
+    BeforeEach {
+        $VaultHome = Join-Path ([IO.Path]::GetTempPath()) "vault-pester/$([guid]::NewGuid().ToString('N'))"
+        $null = New-Item -ItemType Directory -Path $VaultHome -Force
+        $env:VAULT_HOME = $VaultHome
+        $ErrorActionPreference = 'Stop'
+
+        New-Vault app-vault | Out-Null
+        New-Vault apex-vault | Out-Null
+        New-Vault web-vault | Out-Null
+        'Database', 'DbReadOnly', 'api-key' | ForEach-Object { Set-VaultSecret web-vault $_ 'v' }
+        Set-VaultSecret app-vault Dusty 'v'
+        Set-VaultSecret web-vault Deleted-One 'v'
+        Remove-VaultSecret web-vault Deleted-One -Force
+    }
+
+    AfterEach {
+        Remove-Item -LiteralPath $VaultHome -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
+    It 'vault names complete' {
+        Get-Completion 'Get-VaultSecret -VaultName ap' | Should -BeExactly @('apex-vault', 'app-vault')
+        Get-Completion 'Remove-Vault W' | Should -BeExactly @('web-vault')
+        Get-Completion 'Get-Vault -Name ' | Should -BeExactly @('apex-vault', 'app-vault', 'web-vault')
+    }
+
+    It 'secret names complete from the named vault, or the default' {
+        Get-Completion 'Get-VaultSecret -VaultName web-vault -Name D' | Should -BeExactly @('Database', 'DbReadOnly')
+        Get-Completion 'Set-VaultSecret web-vault d' | Should -BeExactly @('Database', 'DbReadOnly')
+        # app-vault, made first, is the default.
+        Get-Completion 'Get-VaultSecret -Name D' | Should -BeExactly @('Dusty')
+        Get-Completion 'Undo-VaultSecretRemoval -VaultName web-vault -Name D' | Should -BeExactly @('Deleted-One')
+        Get-Completion 'Get-VaultSecret -VaultName web-vault -InRemovedState -Name D' | Should -BeExactly @('Deleted-One')
+        Get-Completion 'Get-VaultSecret -VaultName no-such-vault -Name D' | Should -BeNullOrEmpty
+    }
+
+    It 'completion never unlocks the vault' {
+        $path = (Get-Vault web-vault).Path
+        Move-Item -LiteralPath "$path.key" -Destination "$path.key.away"
+        try {
+            Import-Module $manifest -Force
+            Get-Completion 'Get-VaultSecret -VaultName web-vault -Name D' | Should -BeExactly @('Database', 'DbReadOnly')
+        }
+        finally {
+            Move-Item -LiteralPath "$path.key.away" -Destination "$path.key"
+        }
+
+        # This process unlocked web-vault when it set its secrets, and keeps its keyring, so the
+        # above would pass even if completion unlocked. A copy that no one has opened, without any
+        # key file, can only complete if completion reads names alone.
+        $copy = Join-Path $VaultHome 'locked-copy.vault'
+        Copy-Item -LiteralPath $path -Destination $copy
+        Copy-Item -LiteralPath "$path-wal" -Destination "$copy-wal"
+        Register-Vault $copy -Name locked-copy
+        Get-Completion 'Get-VaultSecret -VaultName locked-copy -Name D' | Should -BeExactly @('Database', 'DbReadOnly')
+        { Get-VaultSecret locked-copy Database -ErrorAction SilentlyContinue } |
+            Should -Throw -ErrorId 'KeyProtectorUnavailable,Vault.PowerShell.Commands.GetVaultSecretCommand' -Because 'the copy has no key file to unlock it with'
+    }
+}
