@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Vault.Bench;
+
+// The Vault benchmark: every figure in one run, then one table. See bench/README.md.
+var total = Stopwatch.StartNew();
+foreach (var required in new[] { BenchRepo.Manifest, BenchRepo.PwshHost })
+{
+    if (!File.Exists(required))
+    {
+        Console.Error.WriteLine($"Missing '{required}': run 'dotnet build -c {BenchRepo.Configuration} Vault.sln' first.");
+        return 2;
+    }
+}
+
+#if DEBUG
+Console.Error.WriteLine("warning: a Debug build; the figures that count come from -c Release.");
+#endif
+
+Console.WriteLine($"Vault bench: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version} ({RuntimeInformation.OSDescription.Trim()}, {RuntimeInformation.ProcessArchitecture}), {BenchRepo.Configuration}");
+Console.WriteLine($"Module: {BenchRepo.Manifest}");
+var loadAtStart = MachineLoad.OneMinute();
+Console.WriteLine($"Load average (1 min) at start: {loadAtStart}; the figures assume an otherwise idle machine.");
+var table = new ResultTable();
+
+// The hosted cmdlets run first. In this process they bind to the harness's own Vault.Core (the
+// default load context's copy wins over the module's private one), so a core phase run before
+// them would hand them a Vault.Core already compiled at tier 1 and flatter their figures.
+Console.WriteLine($"Cmdlets in a hosted runspace ({CmdletBench.Count:N0} timed calls each, after {CmdletBench.WarmupCalls} + {CmdletBench.Warmup} warm-up calls)");
+table.Section = 2;
+using (var cmdlets = new CmdletBench())
+{
+    if (!CmdletBench.ModuleIsOptimized())
+    {
+        Console.Error.WriteLine("warning: out/Vault holds a Debug build of the module; run 'dotnet build -c Release Vault.sln' first.");
+        table.Info("WARNING: out/Vault is a Debug build", "figures below are not Release figures");
+    }
+
+    cmdlets.Measure(table);
+    Console.WriteLine($"  Vault.Core as the hosted cmdlets loaded it: {CmdletBench.CoreLoadContext()}");
+}
+
+Console.WriteLine("Core (Vault.Core directly)");
+table.Section = 1;
+CoreBench.SetAndGet(table);
+
+Console.WriteLine("Listing");
+table.Section = 3;
+CoreBench.Listing(table);
+
+Console.WriteLine($"Fresh pwsh processes: Import-Module ({ProcessBench.Runs} runs), then the cmdlet loops in one pwsh process");
+table.Section = 4;
+using (var processes = new ProcessBench())
+{
+    processes.Import(table);
+    processes.Loops(table);
+}
+
+table.Section = 5;
+table.Info("bench process peak working set", ResultTable.Bytes(Memory.PeakWorkingSet));
+table.Info("bench process GC heap at end / allocated in all", $"{ResultTable.Bytes(GC.GetTotalMemory(false))} / {ResultTable.Bytes(GC.GetTotalAllocatedBytes())}");
+table.Info("whole bench run", $"{total.Elapsed.TotalSeconds:0.0} s");
+table.Info("machine load average (1 min) at start / end", $"{loadAtStart} / {MachineLoad.OneMinute()} ({Environment.ProcessorCount} cores)");
+
+Console.WriteLine();
+table.Print(Console.Out);
+return 0;
