@@ -6,7 +6,7 @@
     Author               = 'Vault contributors'
     CompanyName          = 'Vault'
     Copyright            = '(c) Vault contributors. MIT License.'
-    Description          = 'A self-hosted key vault for PowerShell: versioned secrets in SQLite, encrypted under a root key (a key file, or a PKCS#11 HSM), with soft delete, backup and restore, in the manner of Azure Key Vault.'
+    Description          = 'A self-hosted key vault for PowerShell, in the manner of Azure Key Vault: versioned secrets in SQLite, encrypted with AES-256-GCM under a root key, with soft delete, purge protection, backup and restore.'
     CompatiblePSEditions = @('Core')
     PowerShellVersion    = '7.6'
     FormatsToProcess     = @('Vault.format.ps1xml')
@@ -32,7 +32,7 @@
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags         = @('Vault', 'Secrets', 'SecretManagement', 'KeyVault', 'HSM', 'PKCS11', 'Encryption', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
+            Tags         = @('Vault', 'Secrets', 'KeyVault', 'Encryption', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
             LicenseUri   = 'https://opensource.org/licenses/MIT'
             ProjectUri   = 'https://example.invalid/vault'
             ReleaseNotes = 'Versioned secrets, soft delete, backup and restore on a local vault with a software root key.'

@@ -47,8 +47,11 @@ public static class VaultErrors
     public static VaultException PurgeProtectionCannotBeDisabled(string vault) =>
         E("InvalidVaultAttribute", VaultErrorKind.InvalidOperation, vault, F(Messages.PurgeProtectionCannotBeDisabled, vault));
 
-    public static VaultException VaultPurgeProtected(string vault, DateTime until) =>
-        E("PurgeProtected", VaultErrorKind.InvalidOperation, vault, F(Messages.VaultPurgeProtected, vault, until));
+    public static VaultException VaultPurgeProtected(string vault, long liveSecrets) =>
+        E("PurgeProtected", VaultErrorKind.InvalidOperation, vault, F(Messages.VaultPurgeProtected, vault, liveSecrets));
+
+    public static VaultException VaultPurgeProtectedDeleted(string vault, DateTime until) =>
+        E("PurgeProtected", VaultErrorKind.InvalidOperation, vault, F(Messages.VaultPurgeProtectedDeleted, vault, until));
 
     public static VaultException KeyProtectorUnavailable(string vault, string reason, Exception? inner = null) =>
         E("KeyProtectorUnavailable", VaultErrorKind.Unavailable, vault, F(Messages.KeyProtectorUnavailable, vault, reason), inner);

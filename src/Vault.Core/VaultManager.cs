@@ -240,13 +240,16 @@ public sealed class VaultManager
     /// <summary>
     /// Deletes a vault's files (database, -wal, -shm, key file) and forgets it. Refused while purge
     /// protection is on and the vault holds secrets, live or deleted and inside retention.
+    /// Returns false when the vault file was already gone: then only the registration is removed
+    /// (a key file is never deleted without the vault it opens, which may yet be restored).
     /// </summary>
-    public void RemoveVault(string name)
+    public bool RemoveVault(string name)
     {
         var data = registry.Read();
         var registered = data.Find(name) ?? throw VaultErrors.VaultNotFound(name);
         string? keyFile = null;
-        if (File.Exists(registered.Path))
+        var exists = File.Exists(registered.Path);
+        if (exists)
         {
             var session = Session(registered);
             var now = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -255,10 +258,14 @@ public sealed class VaultManager
                 db.PurgeExpired(now);
                 var row = db.ReadVault();
                 var (live, latestPurge) = db.RetentionState(now);
-                if (row.PurgeProtection && (live > 0 || latestPurge is not null))
+                if (row.PurgeProtection && live > 0)
                 {
-                    var until = UnixTime.FromMs(latestPurge ?? now + (long)TimeSpan.FromDays(row.RetentionDays).TotalMilliseconds);
-                    throw VaultErrors.VaultPurgeProtected(registered.Name, until);
+                    throw VaultErrors.VaultPurgeProtected(registered.Name, live);
+                }
+
+                if (row.PurgeProtection && latestPurge is { } until)
+                {
+                    throw VaultErrors.VaultPurgeProtectedDeleted(registered.Name, UnixTime.FromMs(until));
                 }
 
                 db.Commit();
@@ -278,6 +285,7 @@ public sealed class VaultManager
         }
 
         UnregisterVault(registered.Name);
+        return exists;
     }
 
     /// <summary>The data plane of a vault; <paramref name="name"/> null means the default vault.</summary>

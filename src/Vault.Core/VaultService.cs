@@ -68,7 +68,7 @@ public sealed class VaultService
         var tags = options.Tags is null ? null : TagsJson.Serialize(SecretRules.ValidateTags(name, options.Tags));
         var notBefore = ToMs(options.NotBefore);
         var expires = ToMs(options.Expires);
-        SecretRules.ValidateValidity(name, options.NotBefore, options.Expires);
+        SecretRules.ValidateValidity(name, UnixTime.FromMs(notBefore), UnixTime.FromMs(expires));
 
         var barrier = session.GetBarrier(VaultName);
         var version = NewVersion();

@@ -153,11 +153,12 @@ public sealed class VaultLifecycleTests : IDisposable
     {
         var vault = home.NewVault("kept-vault", retentionDays: 7, purgeProtection: true);
         vault.Set("db", "x");
-        Throws(() => home.Manager.RemoveVault("kept-vault"), "PurgeProtected");
+        Assert.Contains("1 live secret", Throws(() => home.Manager.RemoveVault("kept-vault"), "PurgeProtected").Message);
 
         vault.DeleteSecret("db");
         var ex = Throws(() => home.Manager.RemoveVault("kept-vault"), "PurgeProtected");
         Assert.Contains("kept-vault", ex.Message);
+        Assert.Contains(home.Clock.Now.UtcDateTime.AddDays(7).ToString("u", System.Globalization.CultureInfo.InvariantCulture), ex.Message);
         Assert.True(File.Exists(vault.Path));
 
         home.Clock.Advance(TimeSpan.FromDays(8));

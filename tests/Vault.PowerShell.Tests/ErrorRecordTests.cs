@@ -92,6 +92,6 @@ public sealed class ErrorRecordTests : IDisposable
 
         var error = shell.Fails("Get-VaultSecret copy-vault db", "KeyProtectorUnavailable", terminating: true);
         Assert.Equal(ErrorCategory.ResourceUnavailable, error.CategoryInfo.Category);
-        Assert.Contains(Path.Combine(shell.Home, "err-vault.vault.key"), error.Exception.Message);
+        Assert.Contains(copy + ".key", error.Exception.Message);
     }
 }

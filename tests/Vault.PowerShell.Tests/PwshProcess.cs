@@ -10,7 +10,9 @@ public static class PwshProcess
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static Process Start(string home, params string[] arguments)
+    public static Process Start(string home, params string[] arguments) => Start(home, null, arguments);
+
+    public static Process Start(string home, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -31,12 +33,19 @@ public static class PwshProcess
         // The hosted runspace in this test process set PSModulePath; the child must not inherit it.
         info.Environment.Remove("PSModulePath");
         info.Environment["NO_COLOR"] = "1";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
         return Process.Start(info)!;
     }
 
-    public static Result Run(string home, TimeSpan timeout, params string[] arguments)
+    public static Result Run(string home, TimeSpan timeout, params string[] arguments) => Run(home, null, timeout, arguments);
+
+    public static Result Run(string home, IReadOnlyDictionary<string, string>? environment, TimeSpan timeout, params string[] arguments)
     {
-        using var process = Start(home, arguments);
+        using var process = Start(home, environment, arguments);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(timeout))

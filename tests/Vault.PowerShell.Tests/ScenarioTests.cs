@@ -99,4 +99,20 @@ public sealed class ScenarioTests : IDisposable
             Assert.Equal(value, shell.Run($"Get-VaultSecret kill-vault counter -Version {version} -AsPlainText").Succeeded().Single().BaseObject);
         }
     }
+
+    [Fact]
+    public void LocalTimesAreComparedAsTheInstantsTheyAre()
+    {
+        // Berlin is ahead of UTC: a naive comparison of local "now" with a UTC time 30 minutes on
+        // would call NotBefore later than Expires.
+        var result = PwshProcess.Run(shell.Home, new Dictionary<string, string> { ["TZ"] = "Europe/Berlin" }, TimeSpan.FromMinutes(2), "-Command",
+            $"$ErrorActionPreference = 'Stop'; Import-Module '{Repo.Manifest}'; New-Vault tz-vault | Out-Null; " +
+            "if ([TimeZoneInfo]::Local.BaseUtcOffset -eq [TimeSpan]::Zero) { throw 'TZ had no effect' }; " +
+            "$expires = [datetime]::UtcNow.AddMinutes(30); Set-VaultSecret tz-vault db 'v' -NotBefore (Get-Date) -Expires $expires; " +
+            "(Get-VaultSecret tz-vault db).Expires.ToString('o'); $expires.ToString('yyyy-MM-ddTHH:mm:ss.fff')");
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.StartsWith(lines[1], lines[0]);
+        Assert.EndsWith("Z", lines[0]);
+    }
 }

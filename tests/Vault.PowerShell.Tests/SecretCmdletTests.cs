@@ -174,6 +174,10 @@ public sealed class SecretCmdletTests : IDisposable
 
         var file = shell.Run($"Backup-VaultSecret -VaultName app-vault -Name db -OutputFile '{blob}'").Succeeded().Single();
         Assert.Equal(blob, Prop<string>(file, "FullName"));
+        Assert.False(string.IsNullOrWhiteSpace(file.Properties["Mode"].Value?.ToString()));
+        Assert.NotNull(file.Properties["PSPath"]);
+        Assert.Empty(Directory.EnumerateFiles(shell.Home, "*.tmp"));
+        Assert.Contains("What if", shell.Run($"Backup-VaultSecret app-vault db '{blob}' -WhatIf").Succeeded().HostText);
         shell.Fails($"Backup-VaultSecret app-vault db '{blob}'", "OutputFileExists", terminating: false);
         shell.Run($"Backup-VaultSecret app-vault db '{blob}' -Force").Succeeded();
 
@@ -233,5 +237,8 @@ public sealed class SecretCmdletTests : IDisposable
         shell.Fails("Get-VaultSecret app-vault db -IncludeVersions -AsPlainText", "InvalidParameterCombination", terminating: true);
         shell.Fails("Get-VaultSecret app-vault 'd*' -IncludeVersions", "InvalidParameterCombination", terminating: true);
         shell.Fails("Get-VaultSecret app-vault db -InRemovedState -Version 00000000000000000000000000000000", "InvalidParameterCombination", terminating: true);
+        shell.Fails("Get-VaultSecret app-vault -AsPlainText", "InvalidParameterCombination", terminating: true);
+        shell.Fails("Get-VaultSecret app-vault 'd*' -AsPlainText", "InvalidParameterCombination", terminating: true);
+        shell.Fails("Get-VaultSecret app-vault -InRemovedState -AsPlainText", "InvalidParameterCombination", terminating: true);
     }
 }

@@ -42,6 +42,7 @@ public sealed class VaultCmdletTests : IDisposable
     public void NewVaultRefusesBadNamesRetentionAndDuplicates()
     {
         shell.Fails("New-Vault -Name 'x'", "InvalidVaultName", terminating: true);
+        shell.Fails("New-Vault -Name 'x' -WhatIf", "InvalidVaultName", terminating: true);
         shell.Fails("New-Vault -Name ok-vault -SoftDeleteRetentionInDays 5", "InvalidVaultAttribute", terminating: true);
         shell.Run("New-Vault -Name ok-vault").Succeeded();
         var duplicate = shell.Fails("New-Vault -Name OK-VAULT", "VaultAlreadyExists", terminating: false);
@@ -65,7 +66,7 @@ public sealed class VaultCmdletTests : IDisposable
     public void UpdateVaultChangesRetentionAndPurgeProtectionOnlyGoesOn()
     {
         shell.Run("New-Vault upd-vault").Succeeded();
-        Assert.Empty(shell.Run("Update-Vault upd-vault -SoftDeleteRetentionInDays 14").Succeeded().Output);
+        Assert.Empty(shell.Run("'upd-vault' | Update-Vault -SoftDeleteRetentionInDays 14").Succeeded().Output);
         var updated = shell.Run("Get-Vault upd-vault | Update-Vault -EnablePurgeProtection -PassThru").Succeeded().Single();
         Assert.Equal(14, Prop<int>(updated, "SoftDeleteRetentionInDays"));
         Assert.True(Prop<bool>(updated, "EnablePurgeProtection"));
@@ -139,5 +140,11 @@ public sealed class VaultCmdletTests : IDisposable
         var result = shell.Run("Get-Vault");
         Assert.Equal(["here-vault"], result.Output.Select(o => Prop<string>(o, "VaultName")));
         Assert.Equal("VaultFileNotFound,Vault.PowerShell.Commands.GetVaultCommand", Assert.Single(result.Errors).FullyQualifiedErrorId);
+
+        // Removing it forgets it, says so, and keeps the key file that a restored vault file would need.
+        var removed = shell.Run("Remove-Vault lost-vault -Force").Succeeded();
+        Assert.Contains("only its registration was removed", Assert.Single(removed.Warnings).Message);
+        Assert.True(File.Exists(external + ".key"));
+        Assert.Equal(["here-vault"], shell.Run("Get-Vault").Output.Select(o => Prop<string>(o, "VaultName")));
     }
 }

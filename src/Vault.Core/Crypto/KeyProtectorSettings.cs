@@ -9,7 +9,7 @@ internal sealed record KeyProtectorSettings
     [JsonPropertyName("kind")]
     public required string Kind { get; init; }
 
-    /// <summary>Software: the key file, relative to the vault file's folder unless rooted.</summary>
+    /// <summary>Software: an absolute key-file path; when absent the key is <c>&lt;vault file&gt;.key</c>.</summary>
     [JsonPropertyName("keyFile")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? KeyFile { get; init; }

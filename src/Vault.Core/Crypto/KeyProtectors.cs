@@ -12,9 +12,7 @@ internal static class KeyProtectors
     /// <summary>Where the protector keeps the root key, for display, without opening it.</summary>
     public static string Describe(KeyProtectorSettings settings, string vaultPath) => settings.Kind switch
     {
-        SoftwareKeyProtector.KindName => Path.GetFullPath(
-            settings.KeyFile ?? Path.GetFileName(SoftwareKeyProtector.DefaultKeyFile(vaultPath)),
-            Path.GetDirectoryName(Path.GetFullPath(vaultPath))!),
+        SoftwareKeyProtector.KindName => SoftwareKeyProtector.KeyFileFor(settings, vaultPath),
         _ => settings.Kind,
     };
 }

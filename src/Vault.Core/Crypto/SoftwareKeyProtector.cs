@@ -15,11 +15,11 @@ internal sealed class SoftwareKeyProtector : IKeyProtector
 
     private readonly byte[] rootKey;
 
-    private SoftwareKeyProtector(string keyFile, string settingsPath, byte[] rootKey)
+    private SoftwareKeyProtector(string keyFile, KeyProtectorSettings settings, byte[] rootKey)
     {
         Location = keyFile;
         this.rootKey = rootKey;
-        Settings = new KeyProtectorSettings { Kind = KindName, KeyFile = settingsPath };
+        Settings = settings;
     }
 
     public string Kind => KindName;
@@ -28,12 +28,20 @@ internal sealed class SoftwareKeyProtector : IKeyProtector
 
     public KeyProtectorSettings Settings { get; }
 
-    public static string DefaultKeyFile(string vaultPath) => vaultPath + ".key";
+    /// <summary>
+    /// The key file of a vault: <c>&lt;vault file&gt;.key</c>, beside it, so a vault copied or
+    /// renamed together with its key keeps working; an absolute path in the settings overrides it.
+    /// </summary>
+    public static string KeyFileFor(KeyProtectorSettings settings, string vaultPath) =>
+        settings.KeyFile is { } explicitPath && Path.IsPathRooted(explicitPath)
+            ? explicitPath
+            : Path.GetFullPath(vaultPath) + ".key";
 
     /// <summary>Makes a new root key file; fails if the file exists, so no key is ever overwritten.</summary>
     public static SoftwareKeyProtector Create(string vaultPath)
     {
-        var keyFile = DefaultKeyFile(vaultPath);
+        var settings = new KeyProtectorSettings { Kind = KindName };
+        var keyFile = KeyFileFor(settings, vaultPath);
         var key = GC.AllocateArray<byte>(Aead.KeySize, pinned: true);
         RandomNumberGenerator.Fill(key);
         try
@@ -50,7 +58,7 @@ internal sealed class SoftwareKeyProtector : IKeyProtector
                 stream.Flush(flushToDisk: true);
             }
 
-            return new SoftwareKeyProtector(keyFile, Path.GetFileName(keyFile), key);
+            return new SoftwareKeyProtector(keyFile, settings, key);
         }
         catch (IOException) when (File.Exists(keyFile))
         {
@@ -61,8 +69,7 @@ internal sealed class SoftwareKeyProtector : IKeyProtector
 
     public static SoftwareKeyProtector Open(KeyProtectorSettings settings, string vaultPath, string vaultName)
     {
-        var relative = settings.KeyFile ?? Path.GetFileName(DefaultKeyFile(vaultPath));
-        var keyFile = Path.GetFullPath(relative, Path.GetDirectoryName(Path.GetFullPath(vaultPath))!);
+        var keyFile = KeyFileFor(settings, vaultPath);
         byte[] key;
         try
         {
@@ -83,7 +90,7 @@ internal sealed class SoftwareKeyProtector : IKeyProtector
             throw VaultErrors.KeyProtectorUnavailable(vaultName, string.Format(Messages.KeyFileInvalid, keyFile));
         }
 
-        return new SoftwareKeyProtector(keyFile, relative, key);
+        return new SoftwareKeyProtector(keyFile, settings, key);
     }
 
     private static byte[] ReadKey(string keyFile)

@@ -104,6 +104,7 @@ public static partial class SecretRules
         }
     }
 
+    /// <summary>Both times must be UTC (the core normalises before it checks).</summary>
     public static void ValidateValidity(string secretName, DateTime? notBefore, DateTime? expires)
     {
         if (notBefore is { } nb && expires is { } ex && nb > ex)

@@ -33,8 +33,14 @@ public sealed class BackupVaultSecretCommand : VaultCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord() => Try(() =>
     {
+        SecretRules.ValidateSecretName(Name);
         var vault = OpenVault(VaultName);
         var path = ResolvePath(OutputFile);
+        if (!ShouldProcess(VaultSecretId.Format(vault.VaultName, Name), $"Back up secret to '{path}'"))
+        {
+            return;
+        }
+
         if (!Force && File.Exists(path))
         {
             WriteError(new ErrorRecord(
@@ -43,16 +49,20 @@ public sealed class BackupVaultSecretCommand : VaultCmdlet
             return;
         }
 
-        if (!ShouldProcess(VaultSecretId.Format(vault.VaultName, Name), $"Back up secret to '{path}'"))
+        var blob = vault.BackupSecret(Name);
+        // Write beside the target and rename, so a failure never leaves half a backup behind.
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
+        try
         {
-            return;
+            File.WriteAllBytes(temp, blob);
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
         }
 
-        var blob = vault.BackupSecret(Name);
-        // Write beside the target and rename, so a failure never leaves half a backup.
-        var temp = path + ".tmp";
-        File.WriteAllBytes(temp, blob);
-        File.Move(temp, path, overwrite: true);
-        WriteObject(new FileInfo(path));
+        // Through the provider, so the file carries Mode, PSPath and the rest of its usual view.
+        WriteObject(SessionState.InvokeProvider.Item.Get([path], force: true, literalPath: true), enumerateCollection: true);
     });
 }

@@ -79,9 +79,16 @@ public sealed class GetVaultSecretCommand : VaultCmdlet
             ThrowArgumentError("InvalidParameterCombination", "-Version needs an exact -Name, not a wildcard.", Version);
         }
 
+        if (AsPlainText && (listing || InRemovedState || IncludeVersions))
+        {
+            ThrowArgumentError("InvalidParameterCombination",
+                "-AsPlainText returns the value of one secret: it needs an exact -Name, and listings (a wildcard, no name, -InRemovedState, -IncludeVersions) carry no values.",
+                Name);
+        }
+
         if (IncludeVersions)
         {
-            if (listing || Version is not null || InRemovedState || AsPlainText)
+            if (listing || Version is not null || InRemovedState)
             {
                 ThrowArgumentError("InvalidParameterCombination",
                     "-IncludeVersions lists the versions of one secret: it needs an exact -Name, and takes no -Version, -InRemovedState or -AsPlainText.",

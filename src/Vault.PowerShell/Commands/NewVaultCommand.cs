@@ -29,11 +29,15 @@ public sealed class NewVaultCommand : VaultCmdlet
     protected override void ProcessRecord()
     {
         var path = Path is null ? null : ResolvePath(Path);
-        if (!ShouldProcess(Name, path is null ? "Create vault" : $"Create vault at '{path}'"))
+        Try(() =>
         {
-            return;
-        }
-
-        Try(() => WriteObject(Manager.CreateVault(Name, path, SoftDeleteRetentionInDays, EnablePurgeProtection.IsPresent)));
+            // Bad arguments are refused before -WhatIf reports what would be done.
+            SecretRules.ValidateVaultName(Name);
+            SecretRules.ValidateRetention(SoftDeleteRetentionInDays);
+            if (ShouldProcess(Name, path is null ? "Create vault" : $"Create vault at '{path}'"))
+            {
+                WriteObject(Manager.CreateVault(Name, path, SoftDeleteRetentionInDays, EnablePurgeProtection.IsPresent));
+            }
+        });
     }
 }

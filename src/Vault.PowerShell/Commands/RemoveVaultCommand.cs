@@ -22,7 +22,13 @@ public sealed class RemoveVaultCommand : VaultCmdlet
     {
         if (ShouldProcess(Name, "Remove vault and delete its files and root key, with every secret in it", Force))
         {
-            Try(() => Manager.RemoveVault(Name));
+            Try(() =>
+            {
+                if (!Manager.RemoveVault(Name))
+                {
+                    WriteWarning($"The file of vault '{Name}' was not found, so only its registration was removed. A key file beside where the vault was is left in place.");
+                }
+            });
         }
     }
 }

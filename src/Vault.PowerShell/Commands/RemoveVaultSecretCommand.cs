@@ -34,6 +34,7 @@ public sealed class RemoveVaultSecretCommand : VaultCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord() => Try(() =>
     {
+        SecretRules.ValidateSecretName(Name);
         var vault = OpenVault(VaultName);
         var target = VaultSecretId.Format(vault.VaultName, Name);
         if (InRemovedState)

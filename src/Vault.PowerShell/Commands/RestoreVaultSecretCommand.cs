@@ -11,7 +11,7 @@ public sealed class RestoreVaultSecretCommand : VaultCmdlet
     private const long MaxBackupBytes = 512L * 1024 * 1024;
 
     /// <summary>The vault; the default vault when omitted.</summary>
-    [Parameter(Position = 0)]
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(Completion.VaultNameCompleter))]
     public string? VaultName { get; set; }
 

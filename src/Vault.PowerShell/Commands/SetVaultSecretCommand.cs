@@ -56,6 +56,7 @@ public sealed class SetVaultSecretCommand : VaultCmdlet
     {
         Try(() =>
         {
+            SecretRules.ValidateSecretName(Name);
             var vault = OpenVault(VaultName);
             if (!ShouldProcess(VaultSecretId.Format(vault.VaultName, Name), "Set secret (a new version)"))
             {

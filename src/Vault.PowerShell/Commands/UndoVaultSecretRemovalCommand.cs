@@ -22,6 +22,7 @@ public sealed class UndoVaultSecretRemovalCommand : VaultCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord() => Try(() =>
     {
+        SecretRules.ValidateSecretName(Name);
         var vault = OpenVault(VaultName);
         if (ShouldProcess(VaultSecretId.Format(vault.VaultName, Name), "Recover deleted secret"))
         {

@@ -8,7 +8,7 @@ namespace Vault.PowerShell.Commands;
 public sealed class UpdateVaultCommand : VaultCmdlet
 {
     /// <summary>The vault to change.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("VaultName")]
     [ArgumentCompleter(typeof(Completion.VaultNameCompleter))]
     public string Name { get; set; } = string.Empty;

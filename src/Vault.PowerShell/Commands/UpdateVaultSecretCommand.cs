@@ -52,6 +52,12 @@ public sealed class UpdateVaultSecretCommand : VaultCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord() => Try(() =>
     {
+        SecretRules.ValidateSecretName(Name);
+        if (Version is not null)
+        {
+            SecretRules.ValidateVersion(Version);
+        }
+
         var vault = OpenVault(VaultName);
         if (!ShouldProcess(VaultSecretId.Format(vault.VaultName, Name, Version), "Update secret attributes"))
         {
