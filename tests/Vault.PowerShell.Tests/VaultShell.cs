@@ -24,6 +24,8 @@ public static class Repo
 
     public static string Manifest { get; } = Path.Combine(ModuleDir, "Vault.psd1");
 
+    public static string Pester { get; } = Path.Combine(Metadata("NuGetPackageRoot"), "pester", "5.7.1", "tools", "Pester.psd1");
+
     public static string PwshHost { get; } = Path.Combine(Root, "tests", "pwsh", "bin", Configuration, "net10.0", "pwsh.dll");
 }
 

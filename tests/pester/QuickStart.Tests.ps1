@@ -13,16 +13,18 @@ Describe 'docs/quickstart.ps1' {
         Import-Module (Join-Path $PSScriptRoot '../../out/Vault/Vault.psd1') -Force
         $previousVaultHome = $env:VAULT_HOME
 
-        # The pwsh running these tests, else the one on PATH.
-        $pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
-        if (-not (Test-Path -LiteralPath $pwsh -PathType Leaf)) {
-            $pwsh = (Get-Command pwsh -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
+        # The pwsh running these tests: its executable, or (for a host run as `dotnet pwsh.dll`, like
+        # the repository's tests/pwsh stand-in) dotnet with that dll first.
+        $pwsh = [Environment]::ProcessPath
+        $pwshPrefix = @()
+        if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') {
+            $pwshPrefix = @([Environment]::GetCommandLineArgs()[0])
         }
 
         # Runs the quick start in a child pwsh: VAULT_HOME is this test's, nothing else of this session.
         function Invoke-QuickStart {
             $info = [Diagnostics.ProcessStartInfo]::new($pwsh)
-            foreach ($argument in '-NoProfile', '-NonInteractive', '-File', $quickstart) {
+            foreach ($argument in @($pwshPrefix) + @('-NoProfile', '-NonInteractive', '-File', $quickstart)) {
                 $info.ArgumentList.Add($argument)
             }
             $info.WorkingDirectory = $repoRoot

@@ -55,19 +55,9 @@ Describe 'Vault tab completion' {
     }
 
     It 'completion never unlocks the vault' {
+        # A vault this process has never opened, whose key file is missing: completion lists its
+        # names from metadata alone, while reading a value needs the key and fails.
         $path = (Get-Vault web-vault).Path
-        Move-Item -LiteralPath "$path.key" -Destination "$path.key.away"
-        try {
-            Import-Module $manifest -Force
-            Get-Completion 'Get-VaultSecret -VaultName web-vault -Name D' | Should -BeExactly @('Database', 'DbReadOnly')
-        }
-        finally {
-            Move-Item -LiteralPath "$path.key.away" -Destination "$path.key"
-        }
-
-        # This process unlocked web-vault when it set its secrets, and keeps its keyring, so the
-        # above would pass even if completion unlocked. A copy that no one has opened, without any
-        # key file, can only complete if completion reads names alone.
         $copy = Join-Path $VaultHome 'locked-copy.vault'
         Copy-Item -LiteralPath $path -Destination $copy
         Copy-Item -LiteralPath "$path-wal" -Destination "$copy-wal"

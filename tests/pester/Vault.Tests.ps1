@@ -284,6 +284,9 @@ Describe 'Vault secrets and vaults' {
             { Get-VaultSecret app-vault db -IncludeVersions -AsPlainText -ErrorAction SilentlyContinue } | Should -Throw -ErrorId $id
             { Get-VaultSecret app-vault 'd*' -IncludeVersions -ErrorAction SilentlyContinue } | Should -Throw -ErrorId $id
             { Get-VaultSecret app-vault db -InRemovedState -Version 00000000000000000000000000000000 -ErrorAction SilentlyContinue } | Should -Throw -ErrorId $id
+            { Get-VaultSecret app-vault -AsPlainText -ErrorAction SilentlyContinue } | Should -Throw -ErrorId $id
+            { Get-VaultSecret app-vault 'd*' -AsPlainText -ErrorAction SilentlyContinue } | Should -Throw -ErrorId $id
+            { Get-VaultSecret app-vault -InRemovedState -AsPlainText -ErrorAction SilentlyContinue } | Should -Throw -ErrorId $id
         }
     }
 
