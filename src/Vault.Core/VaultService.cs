@@ -117,20 +117,7 @@ public sealed class VaultService
         var plaintext = session.GetBarrier(VaultName).Open(secret.Name, row.Version, row.Term, row.Value);
         try
         {
-            return new VaultSecret
-            {
-                VaultName = VaultName,
-                Name = secret.Name,
-                Version = row.Version,
-                Enabled = row.Enabled,
-                NotBefore = UnixTime.FromMs(row.NotBefore),
-                Expires = UnixTime.FromMs(row.Expires),
-                Created = UnixTime.FromMs(row.Created),
-                Updated = UnixTime.FromMs(row.Updated),
-                ContentType = row.ContentType,
-                Tags = TagsJson.ToHashtable(row.Tags),
-                SecretValue = SecretValue.ToSecureString(plaintext),
-            };
+            return new VaultSecret(Properties(secret.Name, row), SecretValue.ToSecureString(plaintext));
         }
         finally
         {
@@ -486,21 +473,8 @@ public sealed class VaultService
         Tags = TagsJson.ToHashtable(row.Tags),
     };
 
-    private DeletedVaultSecret Deleted(SecretRow secret, VersionRow row) => new()
-    {
-        VaultName = VaultName,
-        Name = secret.Name,
-        Version = row.Version,
-        Enabled = row.Enabled,
-        NotBefore = UnixTime.FromMs(row.NotBefore),
-        Expires = UnixTime.FromMs(row.Expires),
-        Created = UnixTime.FromMs(row.Created),
-        Updated = UnixTime.FromMs(row.Updated),
-        ContentType = row.ContentType,
-        Tags = TagsJson.ToHashtable(row.Tags),
-        DeletedDate = UnixTime.FromMs(secret.Deleted!.Value),
-        ScheduledPurgeDate = UnixTime.FromMs(secret.ScheduledPurge!.Value),
-    };
+    private DeletedVaultSecret Deleted(SecretRow secret, VersionRow row) =>
+        new(Properties(secret.Name, row), UnixTime.FromMs(secret.Deleted!.Value), UnixTime.FromMs(secret.ScheduledPurge!.Value));
 
     private static long? ToMs(DateTime? value) => value is { } v ? UnixTime.ToMs(v) : null;
 

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Vault;
 
 /// <summary>
@@ -6,6 +8,15 @@ namespace Vault;
 /// </summary>
 public sealed class DeletedVaultSecret : VaultSecretProperties
 {
+    /// <summary>The latest version's properties of a deleted secret, with when it was deleted and will be purged.</summary>
+    [SetsRequiredMembers]
+    public DeletedVaultSecret(VaultSecretProperties properties, DateTime deletedDate, DateTime scheduledPurgeDate)
+        : base(properties)
+    {
+        DeletedDate = deletedDate;
+        ScheduledPurgeDate = scheduledPurgeDate;
+    }
+
     /// <summary>When the secret was deleted (UTC).</summary>
     public required DateTime DeletedDate { get; init; }
 

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Diagnostics.CodeAnalysis;
 
 namespace Vault;
 
@@ -7,6 +8,28 @@ namespace Vault;
 /// </summary>
 public class VaultSecretProperties
 {
+    /// <summary>Creates properties; set every required member.</summary>
+    public VaultSecretProperties()
+    {
+    }
+
+    /// <summary>Copies the properties of a version, for the types that add to them.</summary>
+    [SetsRequiredMembers]
+    protected VaultSecretProperties(VaultSecretProperties other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        VaultName = other.VaultName;
+        Name = other.Name;
+        Version = other.Version;
+        Enabled = other.Enabled;
+        NotBefore = other.NotBefore;
+        Expires = other.Expires;
+        Created = other.Created;
+        Updated = other.Updated;
+        ContentType = other.ContentType;
+        Tags = other.Tags;
+    }
+
     /// <summary>The vault the secret lives in.</summary>
     public required string VaultName { get; init; }
 

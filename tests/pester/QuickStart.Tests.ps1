@@ -5,6 +5,7 @@
 
 Describe 'docs/quickstart.ps1' {
     BeforeAll {
+        . (Join-Path $PSScriptRoot 'VaultTestHome.ps1')
         $repoRoot = [IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../..'))
         $quickstart = Join-Path $repoRoot 'docs/quickstart.ps1'
         # out/ holds Vault/Vault.psd1: on the child's PSModulePath, `Import-Module Vault` (or
@@ -57,14 +58,12 @@ Describe 'docs/quickstart.ps1' {
     }
 
     BeforeEach {
-        $VaultHome = Join-Path ([IO.Path]::GetTempPath()) "vault-pester/$([guid]::NewGuid().ToString('N'))"
-        $null = New-Item -ItemType Directory -Path $VaultHome -Force
-        $env:VAULT_HOME = $VaultHome
+        $VaultHome = Enter-VaultTestHome
         $ErrorActionPreference = 'Stop'
     }
 
     AfterEach {
-        Remove-Item -LiteralPath $VaultHome -Recurse -Force -ErrorAction SilentlyContinue
+        Exit-VaultTestHome $VaultHome
     }
 
     It 'is there' {

@@ -4,6 +4,7 @@
 
 Describe 'Vault tab completion' {
     BeforeAll {
+        . (Join-Path $PSScriptRoot 'VaultTestHome.ps1')
         $manifest = Join-Path $PSScriptRoot '../../out/Vault/Vault.psd1'
         Import-Module $manifest -Force
         $previousVaultHome = $env:VAULT_HOME
@@ -20,9 +21,7 @@ Describe 'Vault tab completion' {
     }
 
     BeforeEach {
-        $VaultHome = Join-Path ([IO.Path]::GetTempPath()) "vault-pester/$([guid]::NewGuid().ToString('N'))"
-        $null = New-Item -ItemType Directory -Path $VaultHome -Force
-        $env:VAULT_HOME = $VaultHome
+        $VaultHome = Enter-VaultTestHome
         $ErrorActionPreference = 'Stop'
 
         New-Vault app-vault | Out-Null
@@ -35,7 +34,7 @@ Describe 'Vault tab completion' {
     }
 
     AfterEach {
-        Remove-Item -LiteralPath $VaultHome -Recurse -Force -ErrorAction SilentlyContinue
+        Exit-VaultTestHome $VaultHome
     }
 
     It 'vault names complete' {

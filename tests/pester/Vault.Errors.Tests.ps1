@@ -12,6 +12,7 @@
 
 Describe 'Vault error records' {
     BeforeAll {
+        . (Join-Path $PSScriptRoot 'VaultTestHome.ps1')
         Import-Module (Join-Path $PSScriptRoot '../../out/Vault/Vault.psd1') -Force
         $previousVaultHome = $env:VAULT_HOME
 
@@ -48,9 +49,7 @@ Describe 'Vault error records' {
     }
 
     BeforeEach {
-        $VaultHome = Join-Path ([IO.Path]::GetTempPath()) "vault-pester/$([guid]::NewGuid().ToString('N'))"
-        $null = New-Item -ItemType Directory -Path $VaultHome -Force
-        $env:VAULT_HOME = $VaultHome
+        $VaultHome = Enter-VaultTestHome
         $ErrorActionPreference = 'Stop'
 
         New-Vault err-vault | Out-Null
@@ -64,7 +63,7 @@ Describe 'Vault error records' {
     }
 
     AfterEach {
-        Remove-Item -LiteralPath $VaultHome -Recurse -Force -ErrorAction SilentlyContinue
+        Exit-VaultTestHome $VaultHome
     }
 
     Context 'each error has a stable id, category and target' {

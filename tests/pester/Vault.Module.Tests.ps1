@@ -4,6 +4,7 @@
 
 Describe 'Vault module' {
     BeforeAll {
+        . (Join-Path $PSScriptRoot 'VaultTestHome.ps1')
         $moduleDir = [IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../../out/Vault'))
         $manifest = Join-Path $moduleDir 'Vault.psd1'
         Import-Module $manifest -Force
@@ -25,14 +26,12 @@ Describe 'Vault module' {
     }
 
     BeforeEach {
-        $VaultHome = Join-Path ([IO.Path]::GetTempPath()) "vault-pester/$([guid]::NewGuid().ToString('N'))"
-        $null = New-Item -ItemType Directory -Path $VaultHome -Force
-        $env:VAULT_HOME = $VaultHome
+        $VaultHome = Enter-VaultTestHome
         $ErrorActionPreference = 'Stop'
     }
 
     AfterEach {
-        Remove-Item -LiteralPath $VaultHome -Recurse -Force -ErrorAction SilentlyContinue
+        Exit-VaultTestHome $VaultHome
     }
 
     It 'the manifest exports every cmdlet by name and is stamped by the build' {

@@ -36,6 +36,7 @@ BeforeDiscovery {
 
 Describe 'Vault ShouldProcess' {
     BeforeAll {
+        . (Join-Path $PSScriptRoot 'VaultTestHome.ps1')
         $manifest = Join-Path $PSScriptRoot '../../out/Vault/Vault.psd1'
         Import-Module $manifest -Force
         $previousVaultHome = $env:VAULT_HOME
@@ -82,9 +83,7 @@ Describe 'Vault ShouldProcess' {
     }
 
     BeforeEach {
-        $VaultHome = Join-Path ([IO.Path]::GetTempPath()) "vault-pester/$([guid]::NewGuid().ToString('N'))"
-        $null = New-Item -ItemType Directory -Path $VaultHome -Force
-        $env:VAULT_HOME = $VaultHome
+        $VaultHome = Enter-VaultTestHome
         $ErrorActionPreference = 'Stop'
 
         New-Vault sp-vault | Out-Null
@@ -94,7 +93,7 @@ Describe 'Vault ShouldProcess' {
     }
 
     AfterEach {
-        Remove-Item -LiteralPath $VaultHome -Recurse -Force -ErrorAction SilentlyContinue
+        Exit-VaultTestHome $VaultHome
     }
 
     Context '-WhatIf' {

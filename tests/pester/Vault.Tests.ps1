@@ -16,6 +16,7 @@
 
 Describe 'Vault secrets and vaults' {
     BeforeAll {
+        . (Join-Path $PSScriptRoot 'VaultTestHome.ps1')
         Import-Module (Join-Path $PSScriptRoot '../../out/Vault/Vault.psd1') -Force
         $previousVaultHome = $env:VAULT_HOME
     }
@@ -25,14 +26,12 @@ Describe 'Vault secrets and vaults' {
     }
 
     BeforeEach {
-        $VaultHome = Join-Path ([IO.Path]::GetTempPath()) "vault-pester/$([guid]::NewGuid().ToString('N'))"
-        $null = New-Item -ItemType Directory -Path $VaultHome -Force
-        $env:VAULT_HOME = $VaultHome
+        $VaultHome = Enter-VaultTestHome
         $ErrorActionPreference = 'Stop'
     }
 
     AfterEach {
-        Remove-Item -LiteralPath $VaultHome -Recurse -Force -ErrorAction SilentlyContinue
+        Exit-VaultTestHome $VaultHome
     }
 
     Context 'Secret cmdlets' {

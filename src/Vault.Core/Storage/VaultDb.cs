@@ -196,15 +196,8 @@ internal sealed class VaultDb : IDisposable
             INSERT INTO secret_version (secret_id, version, created, updated, enabled, not_before, expires, content_type, tags, term, value)
             VALUES ($id, $version, $created, $updated, $enabled, $notBefore, $expires, $contentType, $tags, $term, $value);
             """);
-        command.Parameters.AddWithValue("$id", secretId);
-        command.Parameters.AddWithValue("$version", row.Version);
+        AddAttributes(command, secretId, row);
         command.Parameters.AddWithValue("$created", row.Created);
-        command.Parameters.AddWithValue("$updated", row.Updated);
-        command.Parameters.AddWithValue("$enabled", row.Enabled ? 1 : 0);
-        command.Parameters.AddWithValue("$notBefore", (object?)row.NotBefore ?? DBNull.Value);
-        command.Parameters.AddWithValue("$expires", (object?)row.Expires ?? DBNull.Value);
-        command.Parameters.AddWithValue("$contentType", (object?)row.ContentType ?? DBNull.Value);
-        command.Parameters.AddWithValue("$tags", (object?)row.Tags ?? DBNull.Value);
         command.Parameters.AddWithValue("$term", row.Term);
         command.Parameters.AddWithValue("$value", row.Value);
         command.ExecuteNonQuery();
@@ -218,14 +211,7 @@ internal sealed class VaultDb : IDisposable
                 content_type = $contentType, tags = $tags
             WHERE secret_id = $id AND version = $version;
             """);
-        command.Parameters.AddWithValue("$id", secretId);
-        command.Parameters.AddWithValue("$version", row.Version);
-        command.Parameters.AddWithValue("$updated", row.Updated);
-        command.Parameters.AddWithValue("$enabled", row.Enabled ? 1 : 0);
-        command.Parameters.AddWithValue("$notBefore", (object?)row.NotBefore ?? DBNull.Value);
-        command.Parameters.AddWithValue("$expires", (object?)row.Expires ?? DBNull.Value);
-        command.Parameters.AddWithValue("$contentType", (object?)row.ContentType ?? DBNull.Value);
-        command.Parameters.AddWithValue("$tags", (object?)row.Tags ?? DBNull.Value);
+        AddAttributes(command, secretId, row);
         command.ExecuteNonQuery();
     }
 
@@ -308,6 +294,19 @@ internal sealed class VaultDb : IDisposable
     }
 
     // ---- helpers -----------------------------------------------------------------------------
+
+    /// <summary>The parameters a version's insert and attribute update share.</summary>
+    private static void AddAttributes(SqliteCommand command, long secretId, VersionRow row)
+    {
+        command.Parameters.AddWithValue("$id", secretId);
+        command.Parameters.AddWithValue("$version", row.Version);
+        command.Parameters.AddWithValue("$updated", row.Updated);
+        command.Parameters.AddWithValue("$enabled", row.Enabled ? 1 : 0);
+        command.Parameters.AddWithValue("$notBefore", (object?)row.NotBefore ?? DBNull.Value);
+        command.Parameters.AddWithValue("$expires", (object?)row.Expires ?? DBNull.Value);
+        command.Parameters.AddWithValue("$contentType", (object?)row.ContentType ?? DBNull.Value);
+        command.Parameters.AddWithValue("$tags", (object?)row.Tags ?? DBNull.Value);
+    }
 
     private SqliteCommand Command(string sql) => Command(Connection, tx, sql);
 

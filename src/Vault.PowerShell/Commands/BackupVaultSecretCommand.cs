@@ -9,19 +9,8 @@ namespace Vault.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Backup, "VaultSecret", SupportsShouldProcess = true)]
 [OutputType(typeof(FileInfo))]
-public sealed class BackupVaultSecretCommand : VaultCmdlet
+public sealed class BackupVaultSecretCommand : VaultSecretCmdlet
 {
-    /// <summary>The vault; the default vault when omitted.</summary>
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
-    [ArgumentCompleter(typeof(Completion.VaultNameCompleter))]
-    public string? VaultName { get; set; }
-
-    /// <summary>The secret.</summary>
-    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
-    [Alias("SecretName")]
-    [ArgumentCompleter(typeof(Completion.SecretNameCompleter))]
-    public string Name { get; set; } = string.Empty;
-
     /// <summary>The file to write.</summary>
     [Parameter(Mandatory = true, Position = 2)]
     public string OutputFile { get; set; } = string.Empty;
@@ -33,8 +22,7 @@ public sealed class BackupVaultSecretCommand : VaultCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord() => Try(() =>
     {
-        SecretRules.ValidateSecretName(Name);
-        var vault = OpenVault(VaultName);
+        var vault = OpenSecretVault();
         var path = ResolvePath(OutputFile);
         if (!ShouldProcess(VaultSecretId.Format(vault.VaultName, Name), $"Back up secret to '{path}'"))
         {

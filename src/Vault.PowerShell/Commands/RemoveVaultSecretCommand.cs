@@ -6,19 +6,8 @@ namespace Vault.PowerShell.Commands;
 /// <summary>Remove-VaultSecret: soft-deletes a secret (all versions), or purges a deleted one.</summary>
 [Cmdlet(VerbsCommon.Remove, "VaultSecret", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(DeletedVaultSecret))]
-public sealed class RemoveVaultSecretCommand : VaultCmdlet
+public sealed class RemoveVaultSecretCommand : VaultSecretCmdlet
 {
-    /// <summary>The vault; the default vault when omitted.</summary>
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
-    [ArgumentCompleter(typeof(Completion.VaultNameCompleter))]
-    public string? VaultName { get; set; }
-
-    /// <summary>The secret.</summary>
-    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
-    [Alias("SecretName")]
-    [ArgumentCompleter(typeof(Completion.SecretNameCompleter))]
-    public string Name { get; set; } = string.Empty;
-
     /// <summary>Purges a deleted secret for good. Refused while the vault has purge protection.</summary>
     [Parameter]
     public SwitchParameter InRemovedState { get; set; }
@@ -34,8 +23,7 @@ public sealed class RemoveVaultSecretCommand : VaultCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord() => Try(() =>
     {
-        SecretRules.ValidateSecretName(Name);
-        var vault = OpenVault(VaultName);
+        var vault = OpenSecretVault();
         var target = VaultSecretId.Format(vault.VaultName, Name);
         if (InRemovedState)
         {

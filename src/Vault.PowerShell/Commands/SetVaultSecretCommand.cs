@@ -8,19 +8,8 @@ namespace Vault.PowerShell.Commands;
 /// <summary>Set-VaultSecret: stores a new version of a secret.</summary>
 [Cmdlet(VerbsCommon.Set, "VaultSecret", SupportsShouldProcess = true)]
 [OutputType(typeof(VaultSecretProperties))]
-public sealed class SetVaultSecretCommand : VaultCmdlet
+public sealed class SetVaultSecretCommand : VaultSecretCmdlet
 {
-    /// <summary>The vault; the default vault when omitted.</summary>
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
-    [ArgumentCompleter(typeof(Completion.VaultNameCompleter))]
-    public string? VaultName { get; set; }
-
-    /// <summary>The secret's name: 1-127 letters, digits and hyphens.</summary>
-    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
-    [Alias("SecretName")]
-    [ArgumentCompleter(typeof(Completion.SecretNameCompleter))]
-    public string Name { get; set; } = string.Empty;
-
     /// <summary>The value: a SecureString (a PSCredential or a string is accepted too). At most 25 KiB of UTF-8.</summary>
     [Parameter(Mandatory = true, Position = 2)]
     [SecretValueTransformation]
@@ -56,8 +45,7 @@ public sealed class SetVaultSecretCommand : VaultCmdlet
     {
         Try(() =>
         {
-            SecretRules.ValidateSecretName(Name);
-            var vault = OpenVault(VaultName);
+            var vault = OpenSecretVault();
             if (!ShouldProcess(VaultSecretId.Format(vault.VaultName, Name), "Set secret (a new version)"))
             {
                 return;

@@ -7,19 +7,8 @@ namespace Vault.PowerShell.Commands;
 /// <summary>Update-VaultSecret: changes a version's attributes, never its value; makes no new version.</summary>
 [Cmdlet(VerbsData.Update, "VaultSecret", SupportsShouldProcess = true)]
 [OutputType(typeof(VaultSecretProperties))]
-public sealed class UpdateVaultSecretCommand : VaultCmdlet
+public sealed class UpdateVaultSecretCommand : VaultSecretCmdlet
 {
-    /// <summary>The vault; the default vault when omitted.</summary>
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
-    [ArgumentCompleter(typeof(Completion.VaultNameCompleter))]
-    public string? VaultName { get; set; }
-
-    /// <summary>The secret.</summary>
-    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
-    [Alias("SecretName")]
-    [ArgumentCompleter(typeof(Completion.SecretNameCompleter))]
-    public string Name { get; set; } = string.Empty;
-
     /// <summary>The version to change; the latest when omitted.</summary>
     [Parameter(Position = 2, ValueFromPipelineByPropertyName = true)]
     public string? Version { get; set; }
@@ -52,13 +41,12 @@ public sealed class UpdateVaultSecretCommand : VaultCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord() => Try(() =>
     {
-        SecretRules.ValidateSecretName(Name);
         if (Version is not null)
         {
             SecretRules.ValidateVersion(Version);
         }
 
-        var vault = OpenVault(VaultName);
+        var vault = OpenSecretVault();
         if (!ShouldProcess(VaultSecretId.Format(vault.VaultName, Name, Version), "Update secret attributes"))
         {
             return;
