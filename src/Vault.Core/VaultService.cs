@@ -74,13 +74,7 @@ public sealed class VaultService
         var version = NewVersion();
         var now = Now;
         using var db = Store.BeginWrite();
-        db.PurgeExpired(now);
-        var secret = db.FindSecret(name);
-        if (secret is { IsDeleted: true })
-        {
-            throw VaultErrors.SecretIsDeleted(secret.Name, VaultName, UnixTime.FromMs(secret.ScheduledPurge!.Value));
-        }
-
+        var secret = FindUndeleted(db, name, now);
         var secretId = secret?.SecretId ?? db.InsertSecret(name, now);
         var latest = secret is null ? null : db.LatestVersion(secretId);
         var sealedValue = barrier.Seal(name, version, utf8Value, out var term);
@@ -375,13 +369,7 @@ public sealed class VaultService
             ValidateRestored(name, versions, source);
             var now = Now;
             using var db = Store.BeginWrite();
-            db.PurgeExpired(now);
-            var existing = db.FindSecret(name);
-            if (existing is { IsDeleted: true })
-            {
-                throw VaultErrors.SecretIsDeleted(existing.Name, VaultName, UnixTime.FromMs(existing.ScheduledPurge!.Value));
-            }
-
+            var existing = FindUndeleted(db, name, now);
             if (existing is not null)
             {
                 throw VaultErrors.SecretAlreadyExists(existing.Name, VaultName);
@@ -433,6 +421,19 @@ public sealed class VaultService
     }
 
     // ---- helpers ----------------------------------------------------------------------------
+
+    /// <summary>
+    /// Inside a write: the live secret of that name, or null when the name is free. A name held by a
+    /// deleted secret inside its retention is not free (SecretIsDeleted); one past it is purged first.
+    /// </summary>
+    private SecretRow? FindUndeleted(VaultDb db, string name, long now)
+    {
+        db.PurgeExpired(now);
+        var secret = db.FindSecret(name);
+        return secret is { IsDeleted: true }
+            ? throw VaultErrors.SecretIsDeleted(secret.Name, VaultName, UnixTime.FromMs(secret.ScheduledPurge!.Value))
+            : secret;
+    }
 
     private (SecretRow Secret, VersionRow Row) FindVersion(string name, string? version, bool withValue)
     {
