@@ -9,11 +9,6 @@ internal sealed record KeyProtectorSettings
     [JsonPropertyName("kind")]
     public required string Kind { get; init; }
 
-    /// <summary>Software: an absolute key-file path; when absent the key is <c>&lt;vault file&gt;.key</c>.</summary>
-    [JsonPropertyName("keyFile")]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? KeyFile { get; init; }
-
     public string ToJson() => JsonSerializer.Serialize(this, SettingsJson.Default.KeyProtectorSettings);
 
     public static KeyProtectorSettings FromJson(string json) =>

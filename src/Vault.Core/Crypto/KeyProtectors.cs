@@ -12,7 +12,7 @@ internal static class KeyProtectors
     /// <summary>Where the protector keeps the root key, for display, without opening it.</summary>
     public static string Describe(KeyProtectorSettings settings, string vaultPath) => settings.Kind switch
     {
-        SoftwareKeyProtector.KindName => SoftwareKeyProtector.KeyFileFor(settings, vaultPath),
+        SoftwareKeyProtector.KindName => SoftwareKeyProtector.KeyFileFor(vaultPath),
         _ => settings.Kind,
     };
 }

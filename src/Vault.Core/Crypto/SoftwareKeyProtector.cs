@@ -29,19 +29,16 @@ internal sealed class SoftwareKeyProtector : IKeyProtector
     public KeyProtectorSettings Settings { get; }
 
     /// <summary>
-    /// The key file of a vault: <c>&lt;vault file&gt;.key</c>, beside it, so a vault copied or
-    /// renamed together with its key keeps working; an absolute path in the settings overrides it.
+    /// The key file of a vault: <c>&lt;vault file&gt;.key</c>, beside it, so a vault copied or renamed
+    /// together with its key file keeps working.
     /// </summary>
-    public static string KeyFileFor(KeyProtectorSettings settings, string vaultPath) =>
-        settings.KeyFile is { } explicitPath && Path.IsPathRooted(explicitPath)
-            ? explicitPath
-            : Path.GetFullPath(vaultPath) + ".key";
+    public static string KeyFileFor(string vaultPath) => Path.GetFullPath(vaultPath) + ".key";
 
     /// <summary>Makes a new root key file; fails if the file exists, so no key is ever overwritten.</summary>
     public static SoftwareKeyProtector Create(string vaultPath)
     {
         var settings = new KeyProtectorSettings { Kind = KindName };
-        var keyFile = KeyFileFor(settings, vaultPath);
+        var keyFile = KeyFileFor(vaultPath);
         var key = GC.AllocateArray<byte>(Aead.KeySize, pinned: true);
         RandomNumberGenerator.Fill(key);
         try
@@ -69,7 +66,7 @@ internal sealed class SoftwareKeyProtector : IKeyProtector
 
     public static SoftwareKeyProtector Open(KeyProtectorSettings settings, string vaultPath, string vaultName)
     {
-        var keyFile = KeyFileFor(settings, vaultPath);
+        var keyFile = KeyFileFor(vaultPath);
         byte[] key;
         try
         {
