@@ -103,4 +103,46 @@ public static class VaultErrors
 
     public static VaultException BackupInvalid(string source, string reason, Exception? inner = null) =>
         E("BackupInvalid", VaultErrorKind.InvalidData, source, F(Messages.BackupInvalid, source, reason), inner);
+
+    public static VaultException HsmLibraryNotFound(string library, Exception? inner = null) =>
+        E("HsmLibraryNotFound", VaultErrorKind.Unavailable, library, F(Messages.HsmLibraryNotFound, library, inner?.Message ?? string.Empty), inner);
+
+    public static VaultException HsmTokenNotFound(string tokenLabel, string library) =>
+        E("HsmTokenNotFound", VaultErrorKind.Unavailable, tokenLabel, F(Messages.HsmTokenNotFound, tokenLabel, library));
+
+    public static VaultException HsmLoginFailed(string tokenLabel, Exception? inner = null) =>
+        E("HsmLoginFailed", VaultErrorKind.AuthenticationFailed, tokenLabel, F(Messages.HsmLoginFailed, tokenLabel), inner);
+
+    public static VaultException HsmPinLocked(string tokenLabel, Exception? inner = null) =>
+        E("HsmPinLocked", VaultErrorKind.AuthenticationFailed, tokenLabel, F(Messages.HsmPinLocked, tokenLabel), inner);
+
+    public static VaultException HsmMechanismUnsupported(string tokenLabel, string library) =>
+        E("HsmMechanismUnsupported", VaultErrorKind.Unavailable, tokenLabel, F(Messages.HsmMechanismUnsupported, tokenLabel, library));
+
+    public static VaultException HsmOperationFailed(string target, string reason, Exception? inner = null) =>
+        E("HsmOperationFailed", VaultErrorKind.Unavailable, target, F(Messages.HsmOperationFailed, target, reason), inner);
+
+    public static VaultException RootKeyNotFound(string vault, string keyLabel, string tokenLabel) =>
+        E("RootKeyNotFound", VaultErrorKind.Unavailable, vault, F(Messages.RootKeyNotFound, vault, keyLabel, tokenLabel));
+
+    public static VaultException RootKeyMismatch(string vault, string keyFile) =>
+        E("KeyringIntegrityFailed", VaultErrorKind.InvalidData, vault, F(Messages.RootKeyMismatch, vault, keyFile));
+
+    public static VaultException KeyProtectorLocked(string vault, string tokenLabel) =>
+        E("KeyProtectorLocked", VaultErrorKind.Unavailable, vault, F(Messages.KeyProtectorLocked, vault, tokenLabel));
+
+    public static VaultException InvalidKeyProtectorOptions(string reason) =>
+        E("InvalidKeyProtectorOptions", VaultErrorKind.InvalidArgument, null, F(Messages.InvalidKeyProtectorOptions, reason));
+
+    public static VaultException KeyringBackupInvalid(string source, string reason, Exception? inner = null) =>
+        E("KeyringBackupInvalid", VaultErrorKind.InvalidData, source, F(Messages.KeyringBackupInvalid, source, reason), inner);
+
+    public static VaultException WeakKeyringPassword(int minimum) =>
+        E("WeakKeyringPassword", VaultErrorKind.InvalidArgument, null, F(Messages.WeakKeyringPassword, minimum));
+
+    public static VaultException KeyProtectorUnchanged(string vault, string protector) =>
+        E("KeyProtectorUnchanged", VaultErrorKind.InvalidOperation, vault, F(Messages.KeyProtectorUnchanged, vault, protector));
+
+    public static VaultException ReencryptionCancelled(string vault, long done, long total) =>
+        E("ReencryptionCancelled", VaultErrorKind.InvalidOperation, vault, F(Messages.ReencryptionCancelled, vault, done, total));
 }

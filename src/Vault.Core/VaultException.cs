@@ -20,6 +20,9 @@ public enum VaultErrorKind
 
     /// <summary>A resource the vault needs (its file, its key protector) cannot be used.</summary>
     Unavailable,
+
+    /// <summary>A login to the key protector failed (a wrong or locked PIN).</summary>
+    AuthenticationFailed,
 }
 
 /// <summary>

@@ -54,10 +54,12 @@ public sealed class VaultManager
 
     /// <summary>Creates a vault file, its root key and first keyring term, and registers it.
     /// The first vault a user makes becomes the default.</summary>
-    public VaultInfo CreateVault(string name, string? path = null, int retentionDays = SecretRules.DefaultRetentionDays, bool purgeProtection = false)
+    public VaultInfo CreateVault(string name, string? path = null, int retentionDays = SecretRules.DefaultRetentionDays, bool purgeProtection = false, KeyProtectorOptions? keyProtector = null)
     {
         SecretRules.ValidateVaultName(name);
         SecretRules.ValidateRetention(retentionDays);
+        keyProtector ??= KeyProtectorOptions.Software;
+        keyProtector.Validate();
         var fullPath = System.IO.Path.GetFullPath(path ?? System.IO.Path.Combine(Home, "vaults", name + ".vault"));
 
         return registry.Update(data =>
@@ -73,7 +75,7 @@ public sealed class VaultManager
             }
 
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(fullPath)!);
-            CreateVaultFile(name, fullPath, retentionDays, purgeProtection);
+            CreateVaultFile(name, fullPath, retentionDays, purgeProtection, keyProtector);
             var registered = new RegisteredVault(name, fullPath);
             var updated = data with
             {
@@ -84,17 +86,19 @@ public sealed class VaultManager
         });
     }
 
-    private void CreateVaultFile(string name, string fullPath, int retentionDays, bool purgeProtection)
+    private void CreateVaultFile(string name, string fullPath, int retentionDays, bool purgeProtection, KeyProtectorOptions options)
     {
         var vaultId = Guid.NewGuid();
-        using var protector = SoftwareKeyProtector.Create(fullPath);
+        using var protector = KeyProtectors.Create(options, fullPath, name, existingVault: false);
         try
         {
             var dataKey = Keyring.NewDataKey();
-            byte[] wrapped;
+            WrappedKey wrapped;
+            byte[] check;
             try
             {
                 wrapped = protector.Wrap(dataKey, AssociatedData.ForKeyringEntry(vaultId, 1, Keyring.DataPurpose));
+                check = Keyring.Check(vaultId, 1, Keyring.DataPurpose, dataKey);
             }
             finally
             {
@@ -103,12 +107,26 @@ public sealed class VaultManager
 
             var now = time.GetUtcNow().ToUnixTimeMilliseconds();
             var row = new VaultRow(vaultId, Guid.NewGuid(), name, now, retentionDays, purgeProtection, protector.Settings.ToJson());
-            VaultStore.Create(fullPath, row, new KeyringRow(1, Keyring.DataPurpose, wrapped, now)).Dispose();
+            VaultStore.Create(fullPath, row, new KeyringRow(1, Keyring.DataPurpose, wrapped.Bytes, wrapped.Mechanism, check, null, now)).Dispose();
+            protector.Commit();
         }
         catch
         {
-            File.Delete(protector.Location);
+            protector.Abort();
             throw;
+        }
+
+        // The creator's PIN unlocks the new vault for this session, as Unlock-Vault would.
+        if (KeyProtectors.PinBytes(options.Pin) is { } pin)
+        {
+            try
+            {
+                VaultSession.Get(fullPath, name).Unlock(name, pin);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(pin);
+            }
         }
     }
 
@@ -288,6 +306,34 @@ public sealed class VaultManager
         return exists;
     }
 
+    /// <summary>Opens a vault's keyring now (with a token PIN for a PKCS#11 vault, kept for this process).</summary>
+    public VaultInfo Unlock(string? name, System.Security.SecureString? pin)
+    {
+        var vault = Open(name);
+        var bytes = KeyProtectors.PinBytes(pin);
+        try
+        {
+            vault.Session.Unlock(vault.VaultName, bytes);
+        }
+        finally
+        {
+            if (bytes is not null)
+            {
+                CryptographicOperations.ZeroMemory(bytes);
+            }
+        }
+
+        return GetVault(vault.VaultName);
+    }
+
+    /// <summary>Zeroes a vault's keyring in this process and forgets its PIN.</summary>
+    public VaultInfo Lock(string? name)
+    {
+        var vault = Open(name);
+        vault.Session.Lock();
+        return GetVault(vault.VaultName);
+    }
+
     /// <summary>The data plane of a vault; <paramref name="name"/> null means the default vault.</summary>
     public VaultService Open(string? name)
     {
@@ -308,10 +354,13 @@ public sealed class VaultManager
         var session = Session(registered);
         VaultRow row;
         int terms;
+        string? mechanism;
         using (var db = session.Store.BeginRead())
         {
             row = db.ReadVault();
-            terms = db.ReadKeyring().Count(k => k.Purpose == Keyring.DataPurpose);
+            var keyring = db.ReadKeyring().Where(k => k.Purpose == Keyring.DataPurpose).ToList();
+            terms = keyring.Count;
+            mechanism = keyring.LastOrDefault()?.Mechanism;
         }
 
         var settings = KeyProtectorSettings.FromJson(row.KeyProtector);
@@ -322,7 +371,13 @@ public sealed class VaultManager
             Path = registered.Path,
             KeyProtector = settings.Kind,
             KeyLocation = KeyProtectors.Describe(settings, registered.Path),
+            Pkcs11Library = settings.Library,
+            TokenLabel = settings.TokenLabel,
+            TokenSerial = settings.TokenSerial,
+            KeyLabel = settings.KeyLabel,
+            WrapMechanism = mechanism,
             KeyringTerms = terms,
+            Unlocked = session.IsUnlocked,
             SoftDeleteRetentionInDays = row.RetentionDays,
             EnablePurgeProtection = row.PurgeProtection,
             IsDefault = string.Equals(defaultVault, registered.Name, StringComparison.OrdinalIgnoreCase),

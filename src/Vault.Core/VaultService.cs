@@ -11,7 +11,7 @@ namespace Vault.Core;
 /// The data plane of one vault: one method per operation. Every rule (names, limits, soft delete,
 /// purge protection) is enforced here, so every caller (cmdlets, tests, a later server) meets it.
 /// </summary>
-public sealed class VaultService
+public sealed partial class VaultService
 {
     private readonly VaultSession session;
     private readonly TimeProvider time;
@@ -27,6 +27,8 @@ public sealed class VaultService
     public string VaultName { get; }
 
     public string Path => session.Path;
+
+    internal VaultSession Session => session;
 
     private VaultStore Store => session.Store;
 
@@ -74,6 +76,7 @@ public sealed class VaultService
         var version = NewVersion();
         var now = Now;
         using var db = Store.BeginWrite();
+        FollowRotation(db);
         var secret = FindUndeleted(db, name, now);
         var secretId = secret?.SecretId ?? db.InsertSecret(name, now);
         var latest = secret is null ? null : db.LatestVersion(secretId);
@@ -108,7 +111,7 @@ public sealed class VaultService
             throw VaultErrors.SecretDisabled(secret.Name, row.Version, VaultName);
         }
 
-        var plaintext = session.GetBarrier(VaultName).Open(secret.Name, row.Version, row.Term, row.Value);
+        var plaintext = Open(secret.Name, row);
         try
         {
             return new VaultSecret(Properties(secret.Name, row), SecretValue.ToSecureString(plaintext));
@@ -323,7 +326,6 @@ public sealed class VaultService
     {
         SecretRules.ValidateSecretName(name);
         var keyring = session.GetKeyring(VaultName);
-        var barrier = session.GetBarrier(VaultName);
         var versions = new List<SecretBackup.Version>();
         try
         {
@@ -339,7 +341,7 @@ public sealed class VaultService
                 secretName = secret.Name;
                 foreach (var row in db.ListVersions(secret.SecretId, withValue: true, oldestFirst: true))
                 {
-                    versions.Add(new(row with { Value = [] }, barrier.Open(secret.Name, row.Version, row.Term, row.Value)));
+                    versions.Add(new(row with { Value = [] }, Open(secret.Name, row)));
                 }
             }
 
@@ -369,6 +371,7 @@ public sealed class VaultService
             ValidateRestored(name, versions, source);
             var now = Now;
             using var db = Store.BeginWrite();
+            FollowRotation(db);
             var existing = FindUndeleted(db, name, now);
             if (existing is not null)
             {
@@ -421,6 +424,26 @@ public sealed class VaultService
     }
 
     // ---- helpers ----------------------------------------------------------------------------
+
+    /// <summary>Opens a stored value, first following a rotation made by another process if the term is new here.</summary>
+    private byte[] Open(string name, VersionRow row)
+    {
+        if (!session.GetKeyring(VaultName).Contains(row.Term))
+        {
+            session.Refresh(VaultName);
+        }
+
+        return session.GetBarrier(VaultName).Open(name, row.Version, row.Term, row.Value);
+    }
+
+    /// <summary>Inside a write: new values go under the newest term, even one another process just added.</summary>
+    private void FollowRotation(VaultDb db)
+    {
+        if (db.MaxTerm() > session.GetKeyring(VaultName).ActiveTerm)
+        {
+            session.Refresh(VaultName);
+        }
+    }
 
     /// <summary>
     /// Inside a write: the live secret of that name, or null when the name is free. A name held by a

@@ -8,8 +8,9 @@ namespace Vault.Core;
 
 /// <summary>
 /// One vault file opened by this process: its store, and its keyring, unwrapped on first use and
-/// then held (zeroed at process exit or when the vault is removed). Shared by every command, so a
-/// secret read costs no key-protector round-trip.
+/// then held until <see cref="Lock"/>, the vault's removal or the end of the process (all of which
+/// zero it). Shared by every command, so a secret read costs no key-protector round-trip. For a
+/// PKCS#11 vault it also holds the PIN given to <see cref="Unlock"/>, until Lock.
 /// </summary>
 internal sealed class VaultSession : IDisposable
 {
@@ -19,6 +20,7 @@ internal sealed class VaultSession : IDisposable
     private readonly object keyringGate = new();
     private Keyring? keyring;
     private CryptoBarrier? barrier;
+    private byte[]? pin;
 
     static VaultSession() => AppDomain.CurrentDomain.ProcessExit += (_, _) => CloseAll();
 
@@ -36,6 +38,9 @@ internal sealed class VaultSession : IDisposable
     public Guid KeyringId { get; }
 
     public string Path => Store.Path;
+
+    /// <summary>Whether this process holds the vault's keyring.</summary>
+    public bool IsUnlocked => keyring is not null;
 
     internal static StringComparer PathComparer =>
         OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
@@ -67,6 +72,9 @@ internal sealed class VaultSession : IDisposable
             return session;
         }
     }
+
+    /// <summary>A session outside the cache, as another process would have (tests use it to stand in for one).</summary>
+    internal static VaultSession OpenDetached(string path, string vaultName) => Open(path, vaultName);
 
     /// <summary>Forgets a vault file: closes its connections and zeroes its keyring.</summary>
     public static void Evict(string path)
@@ -109,18 +117,130 @@ internal sealed class VaultSession : IDisposable
     }
 
     /// <summary>The barrier over this vault's keyring, unwrapping the keyring on first use.</summary>
-    public CryptoBarrier GetBarrier(string vaultName) => barrier ?? OpenKeyring(vaultName).CryptoBarrier;
+    public CryptoBarrier GetBarrier(string vaultName) => barrier ?? OpenKeyring(vaultName).Barrier;
 
     public Keyring GetKeyring(string vaultName) => keyring ?? OpenKeyring(vaultName).Keyring;
 
-    /// <summary>The key protector described by the vault file.</summary>
-    public IKeyProtector OpenProtector(string vaultName)
+    /// <summary>
+    /// Keeps a PIN for this vault's token and opens the keyring with it, so later commands need none.
+    /// A wrong PIN is not kept.
+    /// </summary>
+    public void Unlock(string vaultName, byte[]? newPin)
     {
-        using var db = Store.Connect();
-        return KeyProtectors.Open(KeyProtectorSettings.FromJson(db.ReadVault().KeyProtector), Path, vaultName);
+        lock (keyringGate)
+        {
+            if (newPin is not null)
+            {
+                ForgetPin();
+                pin = GC.AllocateArray<byte>(newPin.Length, pinned: true);
+                newPin.CopyTo(pin, 0);
+            }
+
+            if (keyring is null)
+            {
+                try
+                {
+                    OpenKeyring(vaultName);
+                }
+                catch
+                {
+                    ForgetPin();
+                    throw;
+                }
+            }
+        }
     }
 
-    private (Keyring Keyring, CryptoBarrier CryptoBarrier) OpenKeyring(string vaultName)
+    /// <summary>A copy of the PIN given to Unlock, if any; the caller zeroes it.</summary>
+    public byte[]? PinCopy()
+    {
+        lock (keyringGate)
+        {
+            return (byte[]?)pin?.Clone();
+        }
+    }
+
+    /// <summary>Zeroes the keyring and forgets the PIN: the next use opens the key protector again.</summary>
+    public void Lock()
+    {
+        lock (keyringGate)
+        {
+            keyring?.Dispose();
+            keyring = null;
+            barrier = null;
+            ForgetPin();
+        }
+    }
+
+    /// <summary>
+    /// Brings the keyring up to the newest term in the file, following the chain from the terms it
+    /// holds (no key-protector call); only a term without a chain link needs the protector.
+    /// </summary>
+    public void Refresh(string vaultName)
+    {
+        lock (keyringGate)
+        {
+            if (keyring is null)
+            {
+                OpenKeyring(vaultName);
+                return;
+            }
+
+            List<KeyringRow> rows;
+            using (var db = Store.Connect())
+            {
+                rows = db.ReadKeyring(afterTerm: keyring.ActiveTerm);
+            }
+
+            IKeyProtector? protector = null;
+            try
+            {
+                foreach (var row in rows.Where(r => r.Purpose == Keyring.DataPurpose))
+                {
+                    byte[] key;
+                    if (row.Chain is not null && keyring.Contains(row.Term - 1))
+                    {
+                        try
+                        {
+                            key = keyring.OpenChain(row.Term, row.Chain);
+                        }
+                        catch (CryptographicException ex)
+                        {
+                            throw VaultErrors.KeyringIntegrityFailed(vaultName, row.Term, ex);
+                        }
+                    }
+                    else
+                    {
+                        protector ??= OpenProtector(vaultName);
+                        key = UnwrapRow(protector, row, vaultName);
+                    }
+
+                    AddChecked(keyring, row, key, vaultName);
+                }
+            }
+            finally
+            {
+                protector?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The key protector the vault file names, logged in with the session's PIN or $env:VAULT_PKCS11_PIN.</summary>
+    public IKeyProtector OpenProtector(string vaultName)
+    {
+        KeyProtectorSettings settings;
+        using (var db = Store.Connect())
+        {
+            settings = KeyProtectorSettings.FromJson(db.ReadVault().KeyProtector);
+        }
+
+        return KeyProtectors.Open(settings, Path, vaultName, () =>
+            (pin is { } held ? (byte[])held.Clone() : null)
+            ?? KeyProtectors.PinFromEnvironment()
+            ?? throw VaultErrors.KeyProtectorLocked(vaultName, settings.TokenLabel ?? string.Empty));
+    }
+
+    private (Keyring Keyring, CryptoBarrier Barrier) OpenKeyring(string vaultName)
     {
         lock (keyringGate)
         {
@@ -135,23 +255,13 @@ internal sealed class VaultSession : IDisposable
                 rows = db.ReadKeyring();
             }
 
-            var opened = new Keyring(KeyringId);
+            var opened = new Keyring(VaultId, KeyringId);
             try
             {
                 using var protector = OpenProtector(vaultName);
                 foreach (var row in rows.Where(r => r.Purpose == Keyring.DataPurpose))
                 {
-                    byte[] key;
-                    try
-                    {
-                        key = protector.Unwrap(row.WrappedKey, AssociatedData.ForKeyringEntry(VaultId, row.Term, row.Purpose));
-                    }
-                    catch (CryptographicException ex)
-                    {
-                        throw VaultErrors.KeyringIntegrityFailed(vaultName, row.Term, ex);
-                    }
-
-                    opened.Add(row.Term, key);
+                    AddChecked(opened, row, UnwrapRow(protector, row, vaultName), vaultName);
                 }
             }
             catch
@@ -172,6 +282,38 @@ internal sealed class VaultSession : IDisposable
         }
     }
 
+    private byte[] UnwrapRow(IKeyProtector protector, KeyringRow row, string vaultName)
+    {
+        try
+        {
+            return protector.Unwrap(row.WrappedKey, row.Mechanism, AssociatedData.ForKeyringEntry(VaultId, row.Term, row.Purpose));
+        }
+        catch (CryptographicException ex)
+        {
+            throw VaultErrors.KeyringIntegrityFailed(vaultName, row.Term, ex);
+        }
+    }
+
+    private static void AddChecked(Keyring target, KeyringRow row, byte[] key, string vaultName)
+    {
+        if (!Keyring.CheckMatches(target.VaultId, row.Term, row.Purpose, key, row.KeyCheck))
+        {
+            CryptographicOperations.ZeroMemory(key);
+            throw VaultErrors.KeyringIntegrityFailed(vaultName, row.Term);
+        }
+
+        target.Add(row.Term, key);
+    }
+
+    private void ForgetPin()
+    {
+        if (pin is not null)
+        {
+            CryptographicOperations.ZeroMemory(pin);
+            pin = null;
+        }
+    }
+
     private static void CloseAll()
     {
         foreach (var path in Sessions.Keys)
@@ -182,13 +324,7 @@ internal sealed class VaultSession : IDisposable
 
     public void Dispose()
     {
-        lock (keyringGate)
-        {
-            keyring?.Dispose();
-            keyring = null;
-            barrier = null;
-        }
-
+        Lock();
         Store.Dispose();
     }
 }

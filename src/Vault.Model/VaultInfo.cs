@@ -18,8 +18,26 @@ public sealed class VaultInfo
     /// <summary>Where the key protector keeps the root key (the key file's path for Software).</summary>
     public string? KeyLocation { get; init; }
 
+    /// <summary>Pkcs11: the PKCS#11 library the token is reached through.</summary>
+    public string? Pkcs11Library { get; init; }
+
+    /// <summary>Pkcs11: the token's label.</summary>
+    public string? TokenLabel { get; init; }
+
+    /// <summary>Pkcs11: the token's serial number.</summary>
+    public string? TokenSerial { get; init; }
+
+    /// <summary>Pkcs11: the root key's label in the token.</summary>
+    public string? KeyLabel { get; init; }
+
+    /// <summary>How the newest data key is wrapped: AES-256-GCM (Software), CKM_AES_KEY_WRAP_PAD or CKM_AES_KEY_WRAP (Pkcs11).</summary>
+    public string? WrapMechanism { get; init; }
+
     /// <summary>How many keyring terms (data keys) the vault holds.</summary>
     public int KeyringTerms { get; init; }
+
+    /// <summary>Whether this process holds the vault's keyring (Unlock-Vault, or any use; Lock-Vault zeroes it).</summary>
+    public bool Unlocked { get; init; }
 
     /// <summary>Days a deleted secret stays recoverable before it is purged.</summary>
     public required int SoftDeleteRetentionInDays { get; init; }

@@ -12,6 +12,7 @@ internal static class AssociatedData
     private static readonly byte[] SecretLabel = "vault-secret/v1\0"u8.ToArray();
     private static readonly byte[] KeyringLabel = "vault-keyring/v1\0"u8.ToArray();
     private static readonly byte[] BackupLabel = "vault-backup/v1\0"u8.ToArray();
+    private static readonly byte[] ChainLabel = "vault-keychain/v1\0"u8.ToArray();
 
     /// <summary>label ‖ vault id ‖ lower-case name ‖ 0 ‖ version ‖ term (big-endian).</summary>
     public static byte[] ForSecret(Guid vaultId, string name, string version, int term)
@@ -36,6 +37,9 @@ internal static class AssociatedData
     /// <summary>label ‖ vault id ‖ term ‖ purpose.</summary>
     public static byte[] ForKeyringEntry(Guid vaultId, int term, string purpose) =>
         Concat(KeyringLabel, vaultId, term, purpose);
+
+    /// <summary>label ‖ vault id ‖ term: binds a chain link to the term it opens.</summary>
+    public static byte[] ForKeyChain(Guid vaultId, int term) => Concat(ChainLabel, vaultId, term, string.Empty);
 
     /// <summary>label ‖ keyring id ‖ term: what a backup's key derivation and header are bound to.</summary>
     public static byte[] ForBackup(Guid keyringId, int term) => Concat(BackupLabel, keyringId, term, string.Empty);

@@ -20,8 +20,11 @@ internal sealed class CryptoBarrier
     public byte[] Seal(string name, string version, ReadOnlySpan<byte> plaintext, out int term)
     {
         term = keyring.ActiveTerm;
-        return Aead.Seal(keyring.Key(term), plaintext, AssociatedData.ForSecret(vaultId, name, version, term));
+        return Seal(name, version, plaintext, term);
     }
+
+    public byte[] Seal(string name, string version, ReadOnlySpan<byte> plaintext, int term) =>
+        Aead.Seal(keyring.Key(term), plaintext, AssociatedData.ForSecret(vaultId, name, version, term));
 
     /// <summary>Opens a stored value; the caller owns the plaintext and must zero it.</summary>
     public byte[] Open(string name, string version, int term, ReadOnlySpan<byte> sealedValue)

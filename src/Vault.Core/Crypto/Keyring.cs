@@ -5,57 +5,120 @@ namespace Vault.Core.Crypto;
 /// <summary>
 /// The vault's data keys by term, unwrapped once per process and held in pinned memory that is
 /// zeroed on <see cref="Dispose"/>. New values are sealed under the highest term; old terms still open.
+/// Terms added by another process join it through the chain (see <see cref="OpenChain"/>).
 /// </summary>
 internal sealed class Keyring : IDisposable
 {
     public const string DataPurpose = "data";
 
+    private readonly object gate = new();
     private readonly Dictionary<int, byte[]> keys = new();
     private bool disposed;
 
-    public Keyring(Guid keyringId) => KeyringId = keyringId;
+    public Keyring(Guid vaultId, Guid keyringId)
+    {
+        VaultId = vaultId;
+        KeyringId = keyringId;
+    }
+
+    public Guid VaultId { get; }
 
     /// <summary>Identifies the keyring across vaults and protectors; backups are bound to it.</summary>
     public Guid KeyringId { get; }
 
     public int ActiveTerm { get; private set; }
 
-    public int TermCount => keys.Count;
+    public int TermCount
+    {
+        get
+        {
+            lock (gate)
+            {
+                return keys.Count;
+            }
+        }
+    }
+
+    public IReadOnlyList<int> Terms
+    {
+        get
+        {
+            lock (gate)
+            {
+                return keys.Keys.Order().ToList();
+            }
+        }
+    }
 
     /// <summary>Takes ownership of <paramref name="key"/>: it is copied to pinned memory and the original zeroed.</summary>
     public void Add(int term, byte[] key)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
         var pinned = GC.AllocateArray<byte>(key.Length, pinned: true);
         key.CopyTo(pinned, 0);
         CryptographicOperations.ZeroMemory(key);
-        keys.Add(term, pinned);
-        ActiveTerm = Math.Max(ActiveTerm, term);
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            if (!keys.TryAdd(term, pinned))
+            {
+                CryptographicOperations.ZeroMemory(pinned);
+                return;
+            }
+
+            ActiveTerm = Math.Max(ActiveTerm, term);
+        }
     }
 
-    public bool Contains(int term) => keys.ContainsKey(term);
+    public bool Contains(int term)
+    {
+        lock (gate)
+        {
+            return keys.ContainsKey(term);
+        }
+    }
 
     public ReadOnlySpan<byte> Key(int term)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        return keys[term];
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return keys[term];
+        }
     }
 
     public void Dispose()
     {
-        if (disposed)
+        lock (gate)
         {
-            return;
-        }
+            if (disposed)
+            {
+                return;
+            }
 
-        disposed = true;
-        foreach (var key in keys.Values)
-        {
-            CryptographicOperations.ZeroMemory(key);
-        }
+            disposed = true;
+            foreach (var key in keys.Values)
+            {
+                CryptographicOperations.ZeroMemory(key);
+            }
 
-        keys.Clear();
+            keys.Clear();
+        }
     }
 
     public static byte[] NewDataKey() => RandomNumberGenerator.GetBytes(Aead.KeySize);
+
+    /// <summary>A check value that recognises a term's key once unwrapped (a wrap without associated data cannot bind it).</summary>
+    public static byte[] Check(Guid vaultId, int term, string purpose, ReadOnlySpan<byte> key) =>
+        HMACSHA256.HashData(key, AssociatedData.ForKeyringEntry(vaultId, term, purpose)).AsSpan(0, 16).ToArray();
+
+    public static bool CheckMatches(Guid vaultId, int term, string purpose, ReadOnlySpan<byte> key, byte[]? expected) =>
+        expected is null || CryptographicOperations.FixedTimeEquals(Check(vaultId, term, purpose, key), expected);
+
+    /// <summary>A term's key sealed under the previous term's key: whoever holds term n-1 can follow to n.</summary>
+    public byte[] SealChain(int term, ReadOnlySpan<byte> key) =>
+        Aead.Seal(Key(term - 1), key, AssociatedData.ForKeyChain(VaultId, term));
+
+    /// <summary>Opens a chain link; throws a CryptographicException when it does not authenticate.</summary>
+    public byte[] OpenChain(int term, byte[] chain) =>
+        Aead.Open(Key(term - 1), chain, AssociatedData.ForKeyChain(VaultId, term));
 }

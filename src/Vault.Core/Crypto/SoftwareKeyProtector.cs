@@ -4,22 +4,33 @@ using Vault.Core.Resources;
 namespace Vault.Core.Crypto;
 
 /// <summary>
-/// The zero-setup protector: a 32-byte root key in a file beside the vault, created readable and
-/// writable by its owner only. Whoever can read that file and the vault can read every secret:
-/// the file's permissions are the boundary (see ARCHITECTURE.md).
+/// The zero-setup protector: a 32-byte root key in <c>&lt;vault file&gt;.key</c>, created readable and
+/// writable by its owner only. Whoever can read that file and the vault can read every secret: the
+/// file's permissions are the boundary (see ARCHITECTURE.md).
+/// <para>
+/// A replacement root key (rotation, migration, import) is written to <c>.key.new</c> first and takes
+/// the <c>.key</c> name only after the vault file has committed to it; the settings carry a check
+/// value of the key, so after a crash between the two the right file is recognised and promoted.
+/// </para>
 /// </summary>
 internal sealed class SoftwareKeyProtector : IKeyProtector
 {
     public const string KindName = "Software";
+    public const string Mechanism = "AES-256-GCM";
     private const byte WrapFormat = 1;
+    private static readonly byte[] CheckLabel = "vault-root-check/v1"u8.ToArray();
 
     private readonly byte[] rootKey;
+    private readonly string? pendingFile;
+    private readonly bool created;
 
-    private SoftwareKeyProtector(string keyFile, KeyProtectorSettings settings, byte[] rootKey)
+    private SoftwareKeyProtector(string keyFile, byte[] rootKey, string? pendingFile, bool created = false)
     {
         Location = keyFile;
         this.rootKey = rootKey;
-        Settings = settings;
+        this.pendingFile = pendingFile;
+        this.created = created;
+        Settings = new KeyProtectorSettings { Kind = KindName, KeyCheck = Check(rootKey) };
     }
 
     public string Kind => KindName;
@@ -28,99 +39,154 @@ internal sealed class SoftwareKeyProtector : IKeyProtector
 
     public KeyProtectorSettings Settings { get; }
 
-    /// <summary>
-    /// The key file of a vault: <c>&lt;vault file&gt;.key</c>, beside it, so a vault copied or renamed
-    /// together with its key file keeps working.
-    /// </summary>
+    /// <summary>The key file of a vault: beside it, so a vault copied or renamed with its key file keeps working.</summary>
     public static string KeyFileFor(string vaultPath) => Path.GetFullPath(vaultPath) + ".key";
 
-    /// <summary>Makes a new root key file; fails if the file exists, so no key is ever overwritten.</summary>
-    public static SoftwareKeyProtector Create(string vaultPath)
+    private static string PendingFileFor(string vaultPath) => KeyFileFor(vaultPath) + ".new";
+
+    /// <summary>Makes the root key of a new vault; fails if the key file exists, so no key is ever overwritten.</summary>
+    public static SoftwareKeyProtector CreateForNewVault(string vaultPath)
     {
-        var settings = new KeyProtectorSettings { Kind = KindName };
         var keyFile = KeyFileFor(vaultPath);
-        var key = GC.AllocateArray<byte>(Aead.KeySize, pinned: true);
-        RandomNumberGenerator.Fill(key);
+        var key = NewKey();
         try
         {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            using (var stream = new FileStream(keyFile, options))
-            {
-                stream.Write(key);
-                stream.Flush(flushToDisk: true);
-            }
-
-            return new SoftwareKeyProtector(keyFile, settings, key);
+            WriteKeyFile(keyFile, key, FileMode.CreateNew);
         }
         catch (IOException) when (File.Exists(keyFile))
         {
             CryptographicOperations.ZeroMemory(key);
             throw VaultErrors.VaultFileExists(keyFile);
         }
+
+        return new SoftwareKeyProtector(keyFile, key, pendingFile: null, created: true);
+    }
+
+    /// <summary>Makes a root key to replace a vault's current one: <c>.key.new</c> until <see cref="Commit"/>.</summary>
+    public static SoftwareKeyProtector CreateReplacement(string vaultPath)
+    {
+        var pending = PendingFileFor(vaultPath);
+        var key = NewKey();
+        WriteKeyFile(pending, key, FileMode.Create);
+        return new SoftwareKeyProtector(KeyFileFor(vaultPath), key, pending, created: true);
     }
 
     public static SoftwareKeyProtector Open(KeyProtectorSettings settings, string vaultPath, string vaultName)
     {
         var keyFile = KeyFileFor(vaultPath);
-        byte[] key;
-        try
+        var pending = PendingFileFor(vaultPath);
+        var key = TryRead(keyFile, vaultName);
+        if (settings.KeyCheck is { } expected && (key is null || Check(key) != expected))
         {
-            key = ReadKey(keyFile);
-        }
-        catch (FileNotFoundException ex)
-        {
-            throw VaultErrors.KeyProtectorUnavailable(vaultName, string.Format(Messages.KeyFileNotFound, keyFile), ex);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw VaultErrors.KeyProtectorUnavailable(vaultName, ex.Message, ex);
+            // A replacement whose rename a crash interrupted: the vault already committed to it.
+            if (TryRead(pending, vaultName) is { } promoted && Check(promoted) == expected)
+            {
+                File.Move(pending, keyFile, overwrite: true);
+                Zero(key);
+                return new SoftwareKeyProtector(keyFile, promoted, pendingFile: null);
+            }
+
+            if (key is not null)
+            {
+                Zero(key);
+                throw VaultErrors.RootKeyMismatch(vaultName, keyFile);
+            }
         }
 
-        if (key.Length != Aead.KeySize)
-        {
-            CryptographicOperations.ZeroMemory(key);
-            throw VaultErrors.KeyProtectorUnavailable(vaultName, string.Format(Messages.KeyFileInvalid, keyFile));
-        }
-
-        return new SoftwareKeyProtector(keyFile, settings, key);
+        return key is null
+            ? throw VaultErrors.KeyProtectorUnavailable(vaultName, string.Format(System.Globalization.CultureInfo.InvariantCulture, Messages.KeyFileNotFound, keyFile))
+            : new SoftwareKeyProtector(keyFile, key, pendingFile: null);
     }
 
-    private static byte[] ReadKey(string keyFile)
-    {
-        using var stream = new FileStream(keyFile, FileMode.Open, FileAccess.Read, FileShare.Read);
-        if (stream.Length != Aead.KeySize)
-        {
-            return [];
-        }
-
-        var key = GC.AllocateArray<byte>(Aead.KeySize, pinned: true);
-        stream.ReadExactly(key);
-        return key;
-    }
-
-    public byte[] Wrap(ReadOnlySpan<byte> key, ReadOnlySpan<byte> context)
+    public WrappedKey Wrap(ReadOnlySpan<byte> key, ReadOnlySpan<byte> context)
     {
         var sealedKey = Aead.Seal(rootKey, key, context);
         var wrapped = new byte[1 + sealedKey.Length];
         wrapped[0] = WrapFormat;
         sealedKey.CopyTo(wrapped, 1);
-        return wrapped;
+        return new WrappedKey(wrapped, Mechanism);
     }
 
-    public byte[] Unwrap(ReadOnlySpan<byte> wrapped, ReadOnlySpan<byte> context)
+    public byte[] Unwrap(byte[] wrapped, string mechanism, ReadOnlySpan<byte> context)
     {
-        if (wrapped.Length == 0 || wrapped[0] != WrapFormat)
+        if (mechanism != Mechanism || wrapped.Length == 0 || wrapped[0] != WrapFormat)
         {
-            throw new CryptographicException("Unknown wrapped-key format.");
+            throw new CryptographicException($"A key wrapped with '{mechanism}' cannot be unwrapped by the software key protector.");
         }
 
-        return Aead.Open(rootKey, wrapped[1..], context);
+        return Aead.Open(rootKey, wrapped.AsSpan(1), context);
+    }
+
+    public void Commit()
+    {
+        if (pendingFile is not null)
+        {
+            File.Move(pendingFile, Location, overwrite: true);
+        }
+    }
+
+    public void Abort()
+    {
+        if (created)
+        {
+            File.Delete(pendingFile ?? Location);
+        }
     }
 
     public void Dispose() => CryptographicOperations.ZeroMemory(rootKey);
+
+    private static string Check(byte[] key) => Convert.ToBase64String(HMACSHA256.HashData(key, CheckLabel).AsSpan(0, 16));
+
+    private static byte[] NewKey()
+    {
+        var key = GC.AllocateArray<byte>(Aead.KeySize, pinned: true);
+        RandomNumberGenerator.Fill(key);
+        return key;
+    }
+
+    private static void WriteKeyFile(string path, byte[] key, FileMode mode)
+    {
+        var options = new FileStreamOptions { Mode = mode, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using var stream = new FileStream(path, options);
+        stream.Write(key);
+        stream.Flush(flushToDisk: true);
+    }
+
+    /// <summary>The key in a file, or null when there is no file; a file of the wrong size is refused.</summary>
+    private static byte[]? TryRead(string keyFile, string vaultName)
+    {
+        try
+        {
+            using var stream = new FileStream(keyFile, FileMode.Open, FileAccess.Read, FileShare.Read);
+            if (stream.Length != Aead.KeySize)
+            {
+                throw VaultErrors.KeyProtectorUnavailable(vaultName, string.Format(System.Globalization.CultureInfo.InvariantCulture, Messages.KeyFileInvalid, keyFile));
+            }
+
+            var key = GC.AllocateArray<byte>(Aead.KeySize, pinned: true);
+            stream.ReadExactly(key);
+            return key;
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw VaultErrors.KeyProtectorUnavailable(vaultName, ex.Message, ex);
+        }
+    }
+
+    private static void Zero(byte[]? key)
+    {
+        if (key is not null)
+        {
+            CryptographicOperations.ZeroMemory(key);
+        }
+    }
 }

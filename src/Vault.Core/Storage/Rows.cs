@@ -9,7 +9,7 @@ internal sealed record VaultRow(
     bool PurgeProtection,
     string KeyProtector);
 
-internal sealed record KeyringRow(int Term, string Purpose, byte[] WrappedKey, long Created);
+internal sealed record KeyringRow(int Term, string Purpose, byte[] WrappedKey, string Mechanism, byte[]? KeyCheck, byte[]? Chain, long Created);
 
 internal sealed record SecretRow(long SecretId, string Name, long Created, long? Deleted, long? ScheduledPurge)
 {

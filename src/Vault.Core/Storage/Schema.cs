@@ -61,5 +61,14 @@ internal static class Schema
 
         CREATE INDEX secret_version_latest ON secret_version (secret_id, seq DESC);
         """,
+
+        // 2: how each data key is wrapped (the mechanism), a check value to know it when unwrapped,
+        // and the chain: each term sealed under the one before, so a process that holds the keyring
+        // follows another's rotation without asking the key protector.
+        """
+        ALTER TABLE keyring ADD COLUMN mechanism TEXT NOT NULL DEFAULT 'AES-256-GCM';
+        ALTER TABLE keyring ADD COLUMN key_check BLOB;
+        ALTER TABLE keyring ADD COLUMN chain BLOB;
+        """,
     ];
 }

@@ -112,27 +112,105 @@ internal sealed class VaultDb : IDisposable
         command.ExecuteNonQuery();
     }
 
-    public List<KeyringRow> ReadKeyring()
+    public List<KeyringRow> ReadKeyring(int afterTerm = 0)
     {
-        using var command = Command("SELECT term, purpose, wrapped_key, created FROM keyring ORDER BY term;");
+        using var command = Command("SELECT term, purpose, wrapped_key, mechanism, key_check, chain, created FROM keyring WHERE term > $after ORDER BY term;");
+        command.Parameters.AddWithValue("$after", afterTerm);
         using var reader = command.ExecuteReader();
         var rows = new List<KeyringRow>();
         while (reader.Read())
         {
-            rows.Add(new KeyringRow(reader.GetInt32(0), reader.GetString(1), reader.GetFieldValue<byte[]>(2), reader.GetInt64(3)));
+            rows.Add(new KeyringRow(
+                reader.GetInt32(0),
+                reader.GetString(1),
+                reader.GetFieldValue<byte[]>(2),
+                reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetFieldValue<byte[]>(4),
+                reader.IsDBNull(5) ? null : reader.GetFieldValue<byte[]>(5),
+                reader.GetInt64(6)));
         }
 
         return rows;
     }
 
+    /// <summary>The newest keyring term: a write compares it with the keyring it holds, cheaply.</summary>
+    public int MaxTerm()
+    {
+        using var command = Command("SELECT coalesce(max(term), 0) FROM keyring;");
+        return Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public void InsertKeyringEntry(KeyringRow row) => InsertKeyringEntry(Connection, tx!, row);
+
     internal static void InsertKeyringEntry(SqliteConnection connection, SqliteTransaction tx, KeyringRow row)
     {
-        using var command = Command(connection, tx,
-            "INSERT INTO keyring (term, purpose, wrapped_key, created) VALUES ($term, $purpose, $wrapped, $created);");
+        using var command = Command(connection, tx, """
+            INSERT INTO keyring (term, purpose, wrapped_key, mechanism, key_check, chain, created)
+            VALUES ($term, $purpose, $wrapped, $mechanism, $check, $chain, $created);
+            """);
         command.Parameters.AddWithValue("$term", row.Term);
         command.Parameters.AddWithValue("$purpose", row.Purpose);
         command.Parameters.AddWithValue("$wrapped", row.WrappedKey);
+        command.Parameters.AddWithValue("$mechanism", row.Mechanism);
+        command.Parameters.AddWithValue("$check", (object?)row.KeyCheck ?? DBNull.Value);
+        command.Parameters.AddWithValue("$chain", (object?)row.Chain ?? DBNull.Value);
         command.Parameters.AddWithValue("$created", row.Created);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Re-wraps one term under another root key (rotation, migration, import).</summary>
+    public void UpdateKeyringWrap(int term, byte[] wrappedKey, string mechanism, byte[] keyCheck)
+    {
+        using var command = Command("UPDATE keyring SET wrapped_key = $wrapped, mechanism = $mechanism, key_check = $check WHERE term = $term;");
+        command.Parameters.AddWithValue("$term", term);
+        command.Parameters.AddWithValue("$wrapped", wrappedKey);
+        command.Parameters.AddWithValue("$mechanism", mechanism);
+        command.Parameters.AddWithValue("$check", keyCheck);
+        command.ExecuteNonQuery();
+    }
+
+    public void UpdateKeyProtector(string settingsJson)
+    {
+        using var command = Command("UPDATE vault SET key_protector = $settings WHERE id = 1;");
+        command.Parameters.AddWithValue("$settings", settingsJson);
+        command.ExecuteNonQuery();
+    }
+
+    // ---- re-encryption -----------------------------------------------------------------------
+
+    public long CountVersionsBelowTerm(int term)
+    {
+        using var command = Command("SELECT count(*) FROM secret_version WHERE term < $term;");
+        command.Parameters.AddWithValue("$term", term);
+        return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>The next versions still sealed under an older term, oldest first, with their sealed values.</summary>
+    public List<(long Seq, string Name, string Version, int Term, byte[] Value)> VersionsBelowTerm(int term, int limit)
+    {
+        using var command = Command("""
+            SELECT v.seq, s.name, v.version, v.term, v.value FROM secret_version v JOIN secret s USING (secret_id)
+            WHERE v.term < $term ORDER BY v.seq LIMIT $limit;
+            """);
+        command.Parameters.AddWithValue("$term", term);
+        command.Parameters.AddWithValue("$limit", limit);
+        using var reader = command.ExecuteReader();
+        var rows = new List<(long, string, string, int, byte[])>();
+        while (reader.Read())
+        {
+            rows.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetFieldValue<byte[]>(4)));
+        }
+
+        return rows;
+    }
+
+    public void ResealVersion(long seq, int oldTerm, int term, byte[] value)
+    {
+        using var command = Command("UPDATE secret_version SET term = $term, value = $value WHERE seq = $seq AND term = $old;");
+        command.Parameters.AddWithValue("$seq", seq);
+        command.Parameters.AddWithValue("$old", oldTerm);
+        command.Parameters.AddWithValue("$term", term);
+        command.Parameters.AddWithValue("$value", value);
         command.ExecuteNonQuery();
     }
 

@@ -1,0 +1,272 @@
+using System.Security.Cryptography;
+
+namespace Vault.Core.Crypto.Pkcs11;
+
+/// <summary>What a user gives to put a vault's root key in a PKCS#11 token.</summary>
+public sealed record Pkcs11Options(string Library, string TokenLabel, string? KeyLabel);
+
+/// <summary>
+/// The root key as an AES-256 object in a PKCS#11 token: CKA_TOKEN, CKA_PRIVATE and CKA_SENSITIVE
+/// true, CKA_EXTRACTABLE false, able to wrap and unwrap and nothing else. Data keys are wrapped with
+/// CKM_AES_KEY_WRAP_PAD (RFC 5649) where the token has it, else CKM_AES_KEY_WRAP (RFC 3394); the
+/// mechanism is stored with each wrapped key, so a vault always opens with what it was written with.
+/// One session is used at a time (a PKCS#11 session is not thread-safe).
+/// </summary>
+internal sealed class Pkcs11KeyProtector : IKeyProtector
+{
+    public const string KindName = "Pkcs11";
+
+    /// <summary>Tests replace this to count calls or to produce conditions SoftHSM2 cannot (a locked PIN).</summary>
+    internal static Func<string, IPkcs11Library> LibraryLoader { get; set; } = Pkcs11InteropLibrary.Load;
+
+    private readonly object gate = new();
+    private readonly IPkcs11Session session;
+    private readonly ulong rootKey;
+    private readonly IReadOnlyCollection<ulong> mechanisms;
+    private bool disposed;
+
+    private Pkcs11KeyProtector(IPkcs11Session session, ulong rootKey, IReadOnlyCollection<ulong> mechanisms, KeyProtectorSettings settings)
+    {
+        this.session = session;
+        this.rootKey = rootKey;
+        this.mechanisms = mechanisms;
+        Settings = settings;
+    }
+
+    public string Kind => KindName;
+
+    public string Location => $"token '{Settings.TokenLabel}' ({Settings.TokenSerial}), key '{Settings.KeyLabel}'";
+
+    public KeyProtectorSettings Settings { get; }
+
+    public static string DefaultKeyLabel(string vaultName) => "vault-root-" + vaultName.ToLowerInvariant();
+
+    /// <summary>
+    /// For a new vault, a migration or an import: finds the root key by label in the token, or
+    /// generates it. Creation errors name what is wrong: HsmLibraryNotFound, HsmTokenNotFound,
+    /// HsmLoginFailed, HsmPinLocked, HsmMechanismUnsupported.
+    /// </summary>
+    public static Pkcs11KeyProtector CreateOrFind(Pkcs11Options options, string vaultName, ReadOnlySpan<byte> pin, bool newKey = false)
+    {
+        IPkcs11Library library;
+        try
+        {
+            library = LibraryLoader(options.Library);
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or BadImageFormatException or EntryPointNotFoundException or Pkcs11Failure)
+        {
+            throw VaultErrors.HsmLibraryNotFound(options.Library, ex);
+        }
+
+        var token = FindToken(library, options.TokenLabel, serial: null)
+            ?? throw VaultErrors.HsmTokenNotFound(options.TokenLabel, options.Library);
+        var keyLabel = string.IsNullOrEmpty(options.KeyLabel) ? DefaultKeyLabel(vaultName) : options.KeyLabel;
+        var session = Login(library, token, pin, vaultName);
+        try
+        {
+            var mechanisms = library.Mechanisms(token.SlotId);
+            if (!mechanisms.Contains(Pkcs11Codes.CkmAesKeyWrapPad) && !mechanisms.Contains(Pkcs11Codes.CkmAesKeyWrap))
+            {
+                throw VaultErrors.HsmMechanismUnsupported(token.Label, options.Library);
+            }
+
+            var existing = newKey ? [] : session.FindSecretKeys(keyLabel, null);
+            if (existing.Count > 1)
+            {
+                throw VaultErrors.HsmOperationFailed(vaultName, $"the token holds {existing.Count} keys labelled '{keyLabel}'; give -KeyLabel a label of one key, or a new one.");
+            }
+
+            ulong key;
+            byte[] id;
+            if (existing.Count == 0)
+            {
+                id = RandomNumberGenerator.GetBytes(16);
+                key = session.GenerateRootKey(keyLabel, id);
+            }
+            else
+            {
+                key = existing[0];
+                id = session.GetId(key);
+            }
+
+            var settings = new KeyProtectorSettings
+            {
+                Kind = KindName,
+                Library = options.Library,
+                TokenLabel = token.Label,
+                TokenSerial = token.Serial,
+                KeyLabel = keyLabel,
+                KeyId = Convert.ToHexStringLower(id),
+            };
+            return new Pkcs11KeyProtector(session, key, mechanisms, settings);
+        }
+        catch (Pkcs11Failure ex)
+        {
+            session.Dispose();
+            throw VaultErrors.HsmOperationFailed(vaultName, ex.Message, ex);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The root key a vault file names. Without its library or token the vault cannot open
+    /// (KeyProtectorUnavailable); without its key, RootKeyNotFound.
+    /// </summary>
+    public static Pkcs11KeyProtector Open(KeyProtectorSettings settings, string vaultName, ReadOnlySpan<byte> pin)
+    {
+        var libraryPath = settings.Library ?? string.Empty;
+        IPkcs11Library library;
+        try
+        {
+            library = LibraryLoader(libraryPath);
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or BadImageFormatException or EntryPointNotFoundException or Pkcs11Failure)
+        {
+            throw VaultErrors.KeyProtectorUnavailable(vaultName, $"the PKCS#11 library '{libraryPath}' cannot be loaded ({ex.Message}).", ex);
+        }
+
+        var token = FindToken(library, settings.TokenLabel ?? string.Empty, settings.TokenSerial)
+            ?? throw VaultErrors.KeyProtectorUnavailable(vaultName, $"the token '{settings.TokenLabel}' (serial {settings.TokenSerial}) is not present in '{libraryPath}'.");
+        var session = Login(library, token, pin, vaultName);
+        try
+        {
+            var id = settings.KeyId is null ? null : Convert.FromHexString(settings.KeyId);
+            var keys = session.FindSecretKeys(settings.KeyLabel ?? string.Empty, id);
+            if (keys.Count == 0)
+            {
+                throw VaultErrors.RootKeyNotFound(vaultName, settings.KeyLabel ?? string.Empty, settings.TokenLabel ?? string.Empty);
+            }
+
+            return new Pkcs11KeyProtector(session, keys[0], library.Mechanisms(token.SlotId), settings);
+        }
+        catch (Pkcs11Failure ex)
+        {
+            session.Dispose();
+            throw VaultErrors.HsmOperationFailed(vaultName, ex.Message, ex);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    public WrappedKey Wrap(ReadOnlySpan<byte> key, ReadOnlySpan<byte> context)
+    {
+        var mechanism = mechanisms.Contains(Pkcs11Codes.CkmAesKeyWrapPad) ? Pkcs11Codes.CkmAesKeyWrapPad : Pkcs11Codes.CkmAesKeyWrap;
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            try
+            {
+                return new WrappedKey(session.Wrap(mechanism, rootKey, key), Pkcs11Codes.MechanismName(mechanism));
+            }
+            catch (Pkcs11Failure ex)
+            {
+                throw VaultErrors.HsmOperationFailed(Settings.TokenLabel ?? string.Empty, ex.Message, ex);
+            }
+        }
+    }
+
+    public byte[] Unwrap(byte[] wrapped, string mechanism, ReadOnlySpan<byte> context)
+    {
+        var code = Pkcs11Codes.MechanismCode(mechanism)
+            ?? throw new CryptographicException($"A key wrapped with '{mechanism}' cannot be unwrapped by a PKCS#11 token.");
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            try
+            {
+                return session.Unwrap(code, rootKey, wrapped);
+            }
+            catch (Pkcs11Failure ex)
+            {
+                throw VaultErrors.HsmOperationFailed(Settings.TokenLabel ?? string.Empty, $"the token refused to unwrap a keyring entry: {ex.Message}", ex);
+            }
+        }
+    }
+
+    /// <summary>For the tests: the root key can neither be read nor wrapped out of the token.</summary>
+    internal (bool Readable, bool Wrappable) ProbeRootKey(ulong otherWrappingKey)
+    {
+        lock (gate)
+        {
+            return (session.CanReadValue(rootKey), session.CanBeWrappedBy(rootKey, otherWrappingKey, Pkcs11Codes.CkmAesKeyWrapPad));
+        }
+    }
+
+    public void Commit()
+    {
+    }
+
+    public void Abort()
+    {
+        // A key generated for a vault that never committed to it stays in the token: Vault never
+        // destroys a token object, since other vaults may have found it by its label.
+    }
+
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            if (!disposed)
+            {
+                disposed = true;
+                session.Dispose();
+            }
+        }
+    }
+
+    private static Pkcs11Token? FindToken(IPkcs11Library library, string label, string? serial)
+    {
+        IReadOnlyList<Pkcs11Token> tokens;
+        try
+        {
+            tokens = library.Tokens();
+        }
+        catch (Pkcs11Failure)
+        {
+            return null;
+        }
+
+        return tokens.FirstOrDefault(t => t.Initialized && t.Label == label && (serial is null || t.Serial == serial));
+    }
+
+    private static IPkcs11Session Login(IPkcs11Library library, Pkcs11Token token, ReadOnlySpan<byte> pin, string vaultName)
+    {
+        IPkcs11Session session;
+        try
+        {
+            session = library.OpenSession(token.SlotId);
+        }
+        catch (Pkcs11Failure ex)
+        {
+            throw VaultErrors.KeyProtectorUnavailable(vaultName, $"no session with token '{token.Label}': {ex.Message}", ex);
+        }
+
+        try
+        {
+            session.Login(pin);
+            return session;
+        }
+        catch (Pkcs11Failure ex) when (ex.Code == Pkcs11Codes.CkrPinLocked)
+        {
+            session.Dispose();
+            throw VaultErrors.HsmPinLocked(token.Label, ex);
+        }
+        catch (Pkcs11Failure ex) when (ex.Code is Pkcs11Codes.CkrPinIncorrect or Pkcs11Codes.CkrPinInvalid or Pkcs11Codes.CkrPinLenRange or Pkcs11Codes.CkrPinExpired)
+        {
+            session.Dispose();
+            throw VaultErrors.HsmLoginFailed(token.Label, ex);
+        }
+        catch (Pkcs11Failure ex)
+        {
+            session.Dispose();
+            throw VaultErrors.HsmOperationFailed(vaultName, ex.Message, ex);
+        }
+    }
+}

@@ -1,0 +1,276 @@
+using System.Globalization;
+using System.Security;
+using System.Security.Cryptography;
+using Vault.Core.Crypto;
+using Vault.Core.Crypto.Pkcs11;
+using Vault.Core.Resources;
+using Vault.Core.Storage;
+
+namespace Vault.Core;
+
+/// <summary>Key management: rotation, re-encryption, moving between key protectors, keyring export and import.</summary>
+public sealed partial class VaultService
+{
+    private const int ReencryptBatch = 256;
+
+    /// <summary>The vault's key protector settings as stored (kind, where the root key is).</summary>
+    private KeyProtectorSettings ProtectorSettings()
+    {
+        using var db = Store.Connect();
+        return KeyProtectorSettings.FromJson(db.ReadVault().KeyProtector);
+    }
+
+    /// <summary>
+    /// Starts a new keyring term: a new data key, wrapped by the root key and chained to the term
+    /// before. New values use it; old terms still open. Returns the new term.
+    /// </summary>
+    public int RotateDataKey()
+    {
+        session.Refresh(VaultName);
+        var keyring = session.GetKeyring(VaultName);
+        using var protector = session.OpenProtector(VaultName);
+        using var db = Store.BeginWrite();
+        if (db.MaxTerm() > keyring.ActiveTerm)
+        {
+            session.Refresh(VaultName);
+        }
+
+        var term = keyring.ActiveTerm + 1;
+        var key = Keyring.NewDataKey();
+        try
+        {
+            var wrapped = protector.Wrap(key, AssociatedData.ForKeyringEntry(session.VaultId, term, Keyring.DataPurpose));
+            db.InsertKeyringEntry(new KeyringRow(
+                term,
+                Keyring.DataPurpose,
+                wrapped.Bytes,
+                wrapped.Mechanism,
+                Keyring.Check(session.VaultId, term, Keyring.DataPurpose, key),
+                keyring.SealChain(term, key),
+                Now));
+            db.Commit();
+            keyring.Add(term, key);
+            return term;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+        }
+    }
+
+    /// <summary>Makes a new root key in the same protector (a new key file, or a new token key) and re-wraps the keyring under it.</summary>
+    public void RotateRootKey()
+    {
+        var settings = ProtectorSettings();
+        var options = settings.Kind == Pkcs11KeyProtector.KindName
+            ? new KeyProtectorOptions { Kind = settings.Kind, Pkcs11Library = settings.Library, TokenLabel = settings.TokenLabel, KeyLabel = settings.KeyLabel }
+            : KeyProtectorOptions.Software;
+        var keyring = CurrentKeyring();
+        var pin = session.PinCopy();
+        try
+        {
+            using var protector = KeyProtectors.Create(options, Path, VaultName, existingVault: true, freshKey: true, pin);
+            Install(keyring, protector);
+        }
+        finally
+        {
+            Zero(pin);
+        }
+    }
+
+    /// <summary>
+    /// Moves the vault to another key protector by re-wrapping its keyring, in one transaction: a
+    /// failure leaves the vault opening exactly as before. Leaving Software deletes the old key file.
+    /// </summary>
+    public void ChangeKeyProtector(KeyProtectorOptions options)
+    {
+        options.Validate();
+        var current = ProtectorSettings();
+        if (string.Equals(current.Kind, options.Kind, StringComparison.OrdinalIgnoreCase)
+            && (!options.IsPkcs11 || (current.Library == options.Pkcs11Library && current.TokenLabel == options.TokenLabel)))
+        {
+            throw VaultErrors.KeyProtectorUnchanged(VaultName, KeyProtectors.Describe(current, Path));
+        }
+
+        var keyring = CurrentKeyring();
+        using var protector = KeyProtectors.Create(options, Path, VaultName, existingVault: true);
+        Install(keyring, protector);
+        AfterProtectorChange(current, options);
+    }
+
+    /// <summary>The keyring sealed under a passphrase (PBKDF2-HMAC-SHA512), for recovery with <see cref="ImportKeyring"/>.</summary>
+    public byte[] ExportKeyring(SecureString password)
+    {
+        KeyringExport.ValidatePassword(password);
+        return KeyringExport.Seal(CurrentKeyring(), password);
+    }
+
+    /// <summary>
+    /// Puts an exported keyring under a key protector, without the vault's current one: the way back
+    /// after a lost key file or HSM. The export must hold every term of this vault's keyring.
+    /// </summary>
+    public void ImportKeyring(ReadOnlySpan<byte> blob, SecureString password, KeyProtectorOptions options, string source)
+    {
+        options.Validate();
+        var current = ProtectorSettings();
+        var (keyringId, _, keys) = KeyringExport.Open(blob, password, source);
+        using var imported = new Keyring(session.VaultId, session.KeyringId);
+        try
+        {
+            if (keyringId != session.KeyringId)
+            {
+                throw VaultErrors.KeyringBackupInvalid(source, Messages.KeyringBackupOtherKeyring);
+            }
+
+            List<KeyringRow> rows;
+            using (var db = Store.Connect())
+            {
+                rows = db.ReadKeyring();
+            }
+
+            foreach (var row in rows.Where(r => r.Purpose == Keyring.DataPurpose))
+            {
+                var key = keys.FirstOrDefault(k => k.Term == row.Term).Key;
+                if (key is null || !Keyring.CheckMatches(session.VaultId, row.Term, row.Purpose, key, row.KeyCheck))
+                {
+                    throw VaultErrors.KeyringBackupInvalid(source, string.Format(CultureInfo.InvariantCulture, Messages.KeyringBackupMissingTerm, row.Term));
+                }
+
+                imported.Add(row.Term, (byte[])key.Clone());
+            }
+        }
+        finally
+        {
+            foreach (var (_, key) in keys)
+            {
+                CryptographicOperations.ZeroMemory(key);
+            }
+        }
+
+        var replacingSoftware = current.Kind == SoftwareKeyProtector.KindName || File.Exists(SoftwareKeyProtector.KeyFileFor(Path));
+        using var protector = KeyProtectors.Create(options, Path, VaultName, existingVault: replacingSoftware);
+        Install(imported, protector);
+        session.Lock();
+        AfterProtectorChange(current, options);
+    }
+
+    /// <summary>
+    /// Moves every version still sealed under an older term onto the newest, in batches of one
+    /// transaction each: an interruption loses nothing, and running it again carries on.
+    /// </summary>
+    public long ReencryptSecrets(IProgress<(long Done, long Total)>? progress = null, CancellationToken cancellation = default)
+    {
+        session.Refresh(VaultName);
+        var keyring = session.GetKeyring(VaultName);
+        var barrier = session.GetBarrier(VaultName);
+        var term = keyring.ActiveTerm;
+        long total;
+        using (var db = Store.Connect())
+        {
+            total = db.CountVersionsBelowTerm(term);
+        }
+
+        long done = 0;
+        progress?.Report((0, total));
+        while (true)
+        {
+            if (cancellation.IsCancellationRequested)
+            {
+                throw VaultErrors.ReencryptionCancelled(VaultName, done, total);
+            }
+
+            using var db = Store.BeginWrite();
+            var batch = db.VersionsBelowTerm(term, ReencryptBatch);
+            if (batch.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var (seq, name, version, oldTerm, value) in batch)
+            {
+                var plaintext = barrier.Open(name, version, oldTerm, value);
+                try
+                {
+                    db.ResealVersion(seq, oldTerm, term, barrier.Seal(name, version, plaintext, term));
+                }
+                finally
+                {
+                    CryptographicOperations.ZeroMemory(plaintext);
+                }
+            }
+
+            db.Commit();
+            done += batch.Count;
+            progress?.Report((done, Math.Max(total, done)));
+        }
+
+        return done;
+    }
+
+    /// <summary>The keyring with every term in the file.</summary>
+    private Keyring CurrentKeyring()
+    {
+        session.Refresh(VaultName);
+        return session.GetKeyring(VaultName);
+    }
+
+    /// <summary>Re-wraps every term under <paramref name="protector"/> and names it in the vault file, in one transaction.</summary>
+    private void Install(Keyring keyring, IKeyProtector protector)
+    {
+        try
+        {
+            using var db = Store.BeginWrite();
+            foreach (var row in db.ReadKeyring().Where(r => r.Purpose == Keyring.DataPurpose))
+            {
+                if (!keyring.Contains(row.Term))
+                {
+                    // A rotation elsewhere added a term since the keyring was read: refuse rather than strand it.
+                    throw VaultErrors.KeyringIntegrityFailed(VaultName, row.Term);
+                }
+
+                var key = keyring.Key(row.Term);
+                var wrapped = protector.Wrap(key, AssociatedData.ForKeyringEntry(session.VaultId, row.Term, row.Purpose));
+                db.UpdateKeyringWrap(row.Term, wrapped.Bytes, wrapped.Mechanism, Keyring.Check(session.VaultId, row.Term, row.Purpose, key));
+            }
+
+            db.UpdateKeyProtector(protector.Settings.ToJson());
+            db.Commit();
+        }
+        catch
+        {
+            protector.Abort();
+            throw;
+        }
+
+        protector.Commit();
+    }
+
+    /// <summary>After leaving the software protector its key file protects nothing: delete it. Keep a PIN given for the new token.</summary>
+    private void AfterProtectorChange(KeyProtectorSettings previous, KeyProtectorOptions options)
+    {
+        if (previous.Kind == SoftwareKeyProtector.KindName && options.IsPkcs11)
+        {
+            File.Delete(SoftwareKeyProtector.KeyFileFor(Path));
+        }
+
+        if (options.IsPkcs11 && KeyProtectors.PinBytes(options.Pin) is { } pin)
+        {
+            try
+            {
+                session.Unlock(VaultName, pin);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(pin);
+            }
+        }
+    }
+
+    private static void Zero(byte[]? bytes)
+    {
+        if (bytes is not null)
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+        }
+    }
+}
