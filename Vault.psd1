@@ -6,7 +6,7 @@
     Author               = 'Vault contributors'
     CompanyName          = 'Vault'
     Copyright            = '(c) Vault contributors. MIT License.'
-    Description          = 'A self-hosted key vault for PowerShell, in the manner of Azure Key Vault: versioned secrets in SQLite, encrypted with AES-256-GCM under a root key, with soft delete, purge protection, backup and restore.'
+    Description          = 'A self-hosted key vault for PowerShell, in the manner of Azure Key Vault: versioned secrets in SQLite, encrypted with AES-256-GCM under a root key held in a key file or a PKCS#11 HSM, with key rotation, soft delete, purge protection, backup and restore.'
     CompatiblePSEditions = @('Core')
     PowerShellVersion    = '7.6'
     FormatsToProcess     = @('Vault.format.ps1xml')
@@ -26,16 +26,22 @@
         'Undo-VaultSecretRemoval'
         'Backup-VaultSecret'
         'Restore-VaultSecret'
+        'Unlock-Vault'
+        'Lock-Vault'
+        'Invoke-VaultKeyRotation'
+        'Set-VaultKeyProtector'
+        'Export-VaultKeyring'
+        'Import-VaultKeyring'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags         = @('Vault', 'Secrets', 'KeyVault', 'Encryption', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
+            Tags         = @('Vault', 'Secrets', 'KeyVault', 'Encryption', 'HSM', 'PKCS11', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
             LicenseUri   = 'https://opensource.org/licenses/MIT'
             ProjectUri   = 'https://example.invalid/vault'
-            ReleaseNotes = 'Versioned secrets, soft delete, backup and restore on a local vault with a software root key.'
+            ReleaseNotes = 'Versioned secrets, soft delete, backup and restore; root key in a key file or a PKCS#11 token; key rotation, protector migration, keyring export and import.'
         }
     }
 }

@@ -39,7 +39,7 @@ public abstract class VaultCmdlet : PSCmdlet
     private protected void Report(VaultException ex)
     {
         var record = ToErrorRecord(ex);
-        if (ex.Kind is VaultErrorKind.InvalidArgument or VaultErrorKind.Unavailable)
+        if (ex.Kind is VaultErrorKind.InvalidArgument or VaultErrorKind.Unavailable or VaultErrorKind.AuthenticationFailed)
         {
             ThrowTerminatingError(record);
         }
@@ -58,6 +58,7 @@ public abstract class VaultCmdlet : PSCmdlet
         VaultErrorKind.InvalidOperation => ErrorCategory.InvalidOperation,
         VaultErrorKind.InvalidData => ErrorCategory.InvalidData,
         VaultErrorKind.Unavailable => ErrorCategory.ResourceUnavailable,
+        VaultErrorKind.AuthenticationFailed => ErrorCategory.AuthenticationError,
         _ => ErrorCategory.NotSpecified,
     };
 
@@ -83,6 +84,26 @@ public abstract class VaultCmdlet : PSCmdlet
     /// <summary>Stops the command for parameters that cannot be used together or a value PowerShell cannot check.</summary>
     private protected void ThrowArgumentError(string errorId, string message, object? target) =>
         ThrowTerminatingError(new ErrorRecord(new ArgumentException(message), errorId, ErrorCategory.InvalidArgument, target));
+
+    /// <summary>
+    /// Writes a file beside its target and renames it into place, so a failure never leaves half a
+    /// file under the name, then writes the file (as the provider sees it) to the pipeline.
+    /// </summary>
+    private protected void WriteFile(string path, byte[] contents)
+    {
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            File.WriteAllBytes(temp, contents);
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+
+        WriteObject(SessionState.InvokeProvider.Item.Get([path], force: true, literalPath: true), enumerateCollection: true);
+    }
 
     /// <summary>Resolves a path as PowerShell users expect: relative to the current location, ~ expanded.</summary>
     private protected string ResolvePath(string path) => GetUnresolvedProviderPathFromPSPath(path);

@@ -37,20 +37,6 @@ public sealed class BackupVaultSecretCommand : VaultSecretCmdlet
             return;
         }
 
-        var blob = vault.BackupSecret(Name);
-        // Write beside the target and rename, so a failure never leaves half a backup behind.
-        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            File.WriteAllBytes(temp, blob);
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
-
-        // Through the provider, so the file carries Mode, PSPath and the rest of its usual view.
-        WriteObject(SessionState.InvokeProvider.Item.Get([path], force: true, literalPath: true), enumerateCollection: true);
+        WriteFile(path, vault.BackupSecret(Name));
     });
 }

@@ -3,10 +3,10 @@ using Vault.Core;
 
 namespace Vault.PowerShell.Commands;
 
-/// <summary>New-Vault: creates a vault file with a software root key beside it, and registers it.</summary>
+/// <summary>New-Vault: creates a vault file with its root key (a key file beside it, or a key in a PKCS#11 token), and registers it.</summary>
 [Cmdlet(VerbsCommon.New, "Vault", SupportsShouldProcess = true)]
 [OutputType(typeof(VaultInfo))]
-public sealed class NewVaultCommand : VaultCmdlet
+public sealed class NewVaultCommand : KeyProtectorCmdlet
 {
     /// <summary>The vault's name: 3-24 letters, digits and hyphens.</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -36,7 +36,7 @@ public sealed class NewVaultCommand : VaultCmdlet
             SecretRules.ValidateRetention(SoftDeleteRetentionInDays);
             if (ShouldProcess(Name, path is null ? "Create vault" : $"Create vault at '{path}'"))
             {
-                WriteObject(Manager.CreateVault(Name, path, SoftDeleteRetentionInDays, EnablePurgeProtection.IsPresent));
+                WriteObject(Manager.CreateVault(Name, path, SoftDeleteRetentionInDays, EnablePurgeProtection.IsPresent, ProtectorOptions()));
             }
         });
     }
