@@ -11,7 +11,8 @@ public sealed class ShouldProcessTests : IDisposable
 
     /// <summary>A fingerprint of everything the user could observe about their vaults.</summary>
     private string State() => string.Join("\n", shell.Run("""
-        Get-Vault | ForEach-Object { "$($_.VaultName)|$($_.IsDefault)|$($_.SoftDeleteRetentionInDays)|$($_.EnablePurgeProtection)" }
+        Get-Vault | ForEach-Object { "$($_.VaultName)|$($_.IsDefault)|$($_.SoftDeleteRetentionInDays)|$($_.EnablePurgeProtection)|$($_.KeyProtector)|$($_.KeyringTerms)" }
+        Get-ChildItem -Path $env:VAULT_HOME -Recurse -File -Filter *.key | ForEach-Object { [Convert]::ToBase64String([IO.File]::ReadAllBytes($_.FullName)) }
         Get-Vault | ForEach-Object { Get-VaultSecret -VaultName $_.VaultName -Name * } | ForEach-Object { "$($_.Name)|$($_.Version)|$($_.Enabled)|$($_.ContentType)" }
         Get-Vault | ForEach-Object { Get-VaultSecret -VaultName $_.VaultName -InRemovedState } | ForEach-Object { "deleted:$($_.Name)" }
         Get-ChildItem -Path $env:VAULT_HOME -Recurse -File -Name | Sort-Object
@@ -34,6 +35,11 @@ public sealed class ShouldProcessTests : IDisposable
         "Undo-VaultSecretRemoval -VaultName sp-vault -Name gone",
         "Backup-VaultSecret -VaultName sp-vault -Name db -OutputFile (Join-Path $env:VAULT_HOME 'db.blob')",
         "Restore-VaultSecret -VaultName sp-vault -InputFile (Join-Path $env:VAULT_HOME 'ready.blob')",
+        "Invoke-VaultKeyRotation -VaultName sp-vault",
+        "Invoke-VaultKeyRotation -VaultName sp-vault -Target RootKey -ReencryptSecrets -Force",
+        "Set-VaultKeyProtector -VaultName sp-vault -KeyProtector Pkcs11 -Pkcs11Library /usr/lib/softhsm/libsofthsm2.so -TokenLabel any",
+        "Export-VaultKeyring -VaultName sp-vault -OutputFile (Join-Path $env:VAULT_HOME 'keyring.bin') -Password (ConvertTo-SecureString 'long password' -AsPlainText -Force)",
+        "Import-VaultKeyring -VaultName sp-vault -InputFile (Join-Path $env:VAULT_HOME 'ready.keyring') -Password (ConvertTo-SecureString 'long password' -AsPlainText -Force)",
     };
 
     private void Prepare()
@@ -45,6 +51,7 @@ public sealed class ShouldProcessTests : IDisposable
             Set-VaultSecret sp-vault ready 'r'
             Backup-VaultSecret sp-vault ready (Join-Path $env:VAULT_HOME 'ready.blob') | Out-Null
             Remove-VaultSecret sp-vault ready -Force; Remove-VaultSecret sp-vault ready -InRemovedState -Force
+            Export-VaultKeyring sp-vault (Join-Path $env:VAULT_HOME 'ready.keyring') -Password (ConvertTo-SecureString 'long password' -AsPlainText -Force) | Out-Null
             """).Succeeded();
     }
 

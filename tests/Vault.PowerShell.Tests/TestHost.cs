@@ -32,6 +32,9 @@ public sealed class TestHost : PSHost
     /// <summary>Every prompt shown, as "caption|message".</summary>
     public List<string> Prompts => ui.Prompts;
 
+    /// <summary>What the host answers when asked for a secret line (a PIN); null: the host cannot ask.</summary>
+    public string? SecureInput { get => ui.SecureInput; set => ui.SecureInput = value; }
+
     public string Text => ui.Text.ToString();
 
     public void ClearText() => ui.Text.Clear();
@@ -59,6 +62,8 @@ public sealed class TestHost : PSHost
         public StringBuilder Text { get; } = new();
 
         public string ConfirmAnswer { get; set; } = "Yes";
+
+        public string? SecureInput { get; set; }
 
         public List<string> Prompts { get; } = [];
 
@@ -89,7 +94,22 @@ public sealed class TestHost : PSHost
 
         public override string ReadLine() => throw new InvalidOperationException("Unexpected ReadLine.");
 
-        public override SecureString ReadLineAsSecureString() => throw new InvalidOperationException("Unexpected ReadLineAsSecureString.");
+        public override SecureString ReadLineAsSecureString()
+        {
+            Prompts.Add("ReadLineAsSecureString|" + Text.ToString().Split('\n')[^1]);
+            if (SecureInput is null)
+            {
+                throw new InvalidOperationException("This host cannot read input.");
+            }
+
+            var secure = new SecureString();
+            foreach (var c in SecureInput)
+            {
+                secure.AppendChar(c);
+            }
+
+            return secure;
+        }
 
         public override void Write(string value) => Text.Append(value);
 
