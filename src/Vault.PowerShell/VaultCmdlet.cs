@@ -85,6 +85,20 @@ public abstract class VaultCmdlet : PSCmdlet
     private protected void ThrowArgumentError(string errorId, string message, object? target) =>
         ThrowTerminatingError(new ErrorRecord(new ArgumentException(message), errorId, ErrorCategory.InvalidArgument, target));
 
+    /// <summary>Whether a command may write <paramref name="path"/>; when not (it exists, no -Force), says so as an OutputFileExists error.</summary>
+    private protected bool CanWriteOutput(string path, bool force)
+    {
+        if (force || !File.Exists(path))
+        {
+            return true;
+        }
+
+        WriteError(new ErrorRecord(
+            new IOException($"The file '{path}' exists. Choose another -OutputFile, or add -Force to overwrite it."),
+            "OutputFileExists", ErrorCategory.ResourceExists, path));
+        return false;
+    }
+
     /// <summary>
     /// Writes a file beside its target and renames it into place, so a failure never leaves half a
     /// file under the name, then writes the file (as the provider sees it) to the pipeline.

@@ -29,11 +29,8 @@ public sealed class BackupVaultSecretCommand : VaultSecretCmdlet
             return;
         }
 
-        if (!Force && File.Exists(path))
+        if (!CanWriteOutput(path, Force))
         {
-            WriteError(new ErrorRecord(
-                new IOException($"The file '{path}' exists. Choose another -OutputFile, or add -Force to overwrite it."),
-                "OutputFileExists", ErrorCategory.ResourceExists, path));
             return;
         }
 

@@ -48,15 +48,7 @@ internal sealed class Pkcs11KeyProtector : IKeyProtector
     /// </summary>
     public static Pkcs11KeyProtector CreateOrFind(Pkcs11Options options, string vaultName, ReadOnlySpan<byte> pin, bool newKey = false)
     {
-        IPkcs11Library library;
-        try
-        {
-            library = LibraryLoader(options.Library);
-        }
-        catch (Exception ex) when (ex is DllNotFoundException or BadImageFormatException or EntryPointNotFoundException or Pkcs11Failure)
-        {
-            throw VaultErrors.HsmLibraryNotFound(options.Library, ex);
-        }
+        var library = LoadLibrary(options.Library, ex => VaultErrors.HsmLibraryNotFound(options.Library, ex));
 
         var token = FindToken(library, options.TokenLabel, serial: null)
             ?? throw VaultErrors.HsmTokenNotFound(options.TokenLabel, options.Library);
@@ -119,15 +111,8 @@ internal sealed class Pkcs11KeyProtector : IKeyProtector
     public static Pkcs11KeyProtector Open(KeyProtectorSettings settings, string vaultName, ReadOnlySpan<byte> pin)
     {
         var libraryPath = settings.Library ?? string.Empty;
-        IPkcs11Library library;
-        try
-        {
-            library = LibraryLoader(libraryPath);
-        }
-        catch (Exception ex) when (ex is DllNotFoundException or BadImageFormatException or EntryPointNotFoundException or Pkcs11Failure)
-        {
-            throw VaultErrors.KeyProtectorUnavailable(vaultName, $"the PKCS#11 library '{libraryPath}' cannot be loaded ({ex.Message}).", ex);
-        }
+        var library = LoadLibrary(libraryPath, ex =>
+            VaultErrors.KeyProtectorUnavailable(vaultName, $"the PKCS#11 library '{libraryPath}' cannot be loaded ({ex.Message}).", ex));
 
         var token = FindToken(library, settings.TokenLabel ?? string.Empty, settings.TokenSerial)
             ?? throw VaultErrors.KeyProtectorUnavailable(vaultName, $"the token '{settings.TokenLabel}' (serial {settings.TokenSerial}) is not present in '{libraryPath}'.");
@@ -218,6 +203,18 @@ internal sealed class Pkcs11KeyProtector : IKeyProtector
                 disposed = true;
                 session.Dispose();
             }
+        }
+    }
+
+    private static IPkcs11Library LoadLibrary(string path, Func<Exception, VaultException> failure)
+    {
+        try
+        {
+            return LibraryLoader(path);
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or BadImageFormatException or EntryPointNotFoundException or Pkcs11Failure)
+        {
+            throw failure(ex);
         }
     }
 
