@@ -15,8 +15,9 @@ Describe 'Vault module' {
             Where-Object { $_ } | Select-Object -First 1
 
         $cmdlets = @(
-            'Backup-VaultSecret', 'Get-Vault', 'Get-VaultSecret', 'New-Vault', 'Register-Vault', 'Remove-Vault',
-            'Remove-VaultSecret', 'Restore-VaultSecret', 'Set-VaultDefault', 'Set-VaultSecret', 'Undo-VaultSecretRemoval',
+            'Backup-VaultSecret', 'Export-VaultKeyring', 'Get-Vault', 'Get-VaultSecret', 'Import-VaultKeyring', 'Invoke-VaultKeyRotation',
+            'Lock-Vault', 'New-Vault', 'Register-Vault', 'Remove-Vault', 'Remove-VaultSecret', 'Restore-VaultSecret',
+            'Set-VaultDefault', 'Set-VaultKeyProtector', 'Set-VaultSecret', 'Undo-VaultSecretRemoval', 'Unlock-Vault',
             'Unregister-Vault', 'Update-Vault', 'Update-VaultSecret'
         )
     }
