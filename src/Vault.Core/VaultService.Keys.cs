@@ -8,6 +8,9 @@ using Vault.Core.Storage;
 
 namespace Vault.Core;
 
+/// <summary>What a re-encryption did: how many versions moved, and the ones it could not open.</summary>
+public sealed record ReencryptionResult(long Moved, IReadOnlyList<VaultException> Damaged);
+
 /// <summary>Key management: rotation, re-encryption, moving between key protectors, keyring export and import.</summary>
 public sealed partial class VaultService
 {
@@ -87,7 +90,8 @@ public sealed partial class VaultService
         options.Validate();
         var current = ProtectorSettings();
         if (string.Equals(current.Kind, options.Kind, StringComparison.OrdinalIgnoreCase)
-            && (!options.IsPkcs11 || (current.Library == options.Pkcs11Library && current.TokenLabel == options.TokenLabel)))
+            && (!options.IsPkcs11 || (current.Library == options.Pkcs11Library && current.TokenLabel == options.TokenLabel
+                && (options.KeyLabel is null || options.KeyLabel == current.KeyLabel))))
         {
             throw VaultErrors.KeyProtectorUnchanged(VaultName, KeyProtectors.Describe(current, Path));
         }
@@ -156,31 +160,33 @@ public sealed partial class VaultService
 
     /// <summary>
     /// Moves every version still sealed under an older term onto the newest, in batches of one
-    /// transaction each: an interruption loses nothing, and running it again carries on.
+    /// transaction each: an interruption loses nothing, and running it again carries on. A version
+    /// whose ciphertext fails its integrity check stays where it is and is reported, so one damaged
+    /// version never blocks the rest.
     /// </summary>
-    public long ReencryptSecrets(IProgress<(long Done, long Total)>? progress = null, CancellationToken cancellation = default)
+    public ReencryptionResult ReencryptSecrets(IProgress<(long Done, long Total)>? progress = null, CancellationToken cancellation = default)
     {
         session.Refresh(VaultName);
-        var keyring = session.GetKeyring(VaultName);
         var barrier = session.GetBarrier(VaultName);
-        var term = keyring.ActiveTerm;
+        var term = session.GetKeyring(VaultName).ActiveTerm;
         long total;
         using (var db = Store.Connect())
         {
             total = db.CountVersionsBelowTerm(term);
         }
 
-        long done = 0;
+        long moved = 0, seen = 0, cursor = 0;
+        var damaged = new List<VaultException>();
         progress?.Report((0, total));
         while (true)
         {
             if (cancellation.IsCancellationRequested)
             {
-                throw VaultErrors.ReencryptionCancelled(VaultName, done, total);
+                throw VaultErrors.ReencryptionCancelled(VaultName, moved, total);
             }
 
             using var db = Store.BeginWrite();
-            var batch = db.VersionsBelowTerm(term, ReencryptBatch);
+            var batch = db.VersionsBelowTerm(term, cursor, ReencryptBatch);
             if (batch.Count == 0)
             {
                 break;
@@ -188,10 +194,22 @@ public sealed partial class VaultService
 
             foreach (var (seq, name, version, oldTerm, value) in batch)
             {
-                var plaintext = barrier.Open(name, version, oldTerm, value);
+                cursor = seq;
+                byte[] plaintext;
+                try
+                {
+                    plaintext = barrier.Open(name, version, oldTerm, value);
+                }
+                catch (VaultException ex)
+                {
+                    damaged.Add(ex);
+                    continue;
+                }
+
                 try
                 {
                     db.ResealVersion(seq, oldTerm, term, barrier.Seal(name, version, plaintext, term));
+                    moved++;
                 }
                 finally
                 {
@@ -200,11 +218,11 @@ public sealed partial class VaultService
             }
 
             db.Commit();
-            done += batch.Count;
-            progress?.Report((done, Math.Max(total, done)));
+            seen += batch.Count;
+            progress?.Report((seen, Math.Max(total, seen)));
         }
 
-        return done;
+        return new ReencryptionResult(moved, damaged);
     }
 
     /// <summary>The keyring with every term in the file.</summary>

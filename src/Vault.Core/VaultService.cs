@@ -363,6 +363,8 @@ public sealed partial class VaultService
     /// </summary>
     public VaultSecretProperties RestoreSecret(ReadOnlySpan<byte> blob, string source)
     {
+        // The blob may be sealed under a term another process added since this one read the keyring.
+        session.Refresh(VaultName);
         var keyring = session.GetKeyring(VaultName);
         var barrier = session.GetBarrier(VaultName);
         var (name, versions) = SecretBackup.Open(keyring, blob, source);

@@ -129,24 +129,39 @@ internal sealed class VaultSession : IDisposable
     {
         lock (keyringGate)
         {
+            var previous = pin;
             if (newPin is not null)
             {
-                ForgetPin();
                 pin = GC.AllocateArray<byte>(newPin.Length, pinned: true);
                 newPin.CopyTo(pin, 0);
             }
 
-            if (keyring is null)
+            try
             {
-                try
+                if (keyring is null)
                 {
                     OpenKeyring(vaultName);
                 }
-                catch
+                else if (newPin is not null)
                 {
-                    ForgetPin();
-                    throw;
+                    // Already unlocked: the new PIN must still log in before it replaces the old one.
+                    OpenProtector(vaultName).Dispose();
                 }
+            }
+            catch
+            {
+                if (!ReferenceEquals(pin, previous) && pin is not null)
+                {
+                    CryptographicOperations.ZeroMemory(pin);
+                }
+
+                pin = previous;
+                throw;
+            }
+
+            if (previous is not null && !ReferenceEquals(previous, pin))
+            {
+                CryptographicOperations.ZeroMemory(previous);
             }
         }
     }

@@ -12,7 +12,7 @@ public sealed class VaultInfo
     /// <summary>The full path of the vault's SQLite file.</summary>
     public required string Path { get; init; }
 
-    /// <summary>What holds the root key: <c>Software</c> (a key file) or, later, <c>Pkcs11</c>.</summary>
+    /// <summary>What holds the root key: <c>Software</c> (a key file) or <c>Pkcs11</c> (a token in an HSM).</summary>
     public required string KeyProtector { get; init; }
 
     /// <summary>Where the key protector keeps the root key (the key file's path for Software).</summary>

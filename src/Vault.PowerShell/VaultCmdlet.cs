@@ -108,7 +108,18 @@ public abstract class VaultCmdlet : PSCmdlet
         var temp = $"{path}.{Guid.NewGuid():N}.tmp";
         try
         {
-            File.WriteAllBytes(temp, contents);
+            // Owner-only, as key files are: a backup or keyring export is for its owner to move on.
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            using (var stream = new FileStream(temp, options))
+            {
+                stream.Write(contents);
+            }
+
             File.Move(temp, path, overwrite: true);
         }
         finally

@@ -271,8 +271,8 @@ public sealed class Pkcs11Tests : IDisposable
         Assert.Equal(256, seen[^1]);
 
         // ...and finished by running it again.
-        Assert.Equal(600 - 256, vault.ReencryptSecrets());
-        Assert.Equal(0, vault.ReencryptSecrets());
+        Assert.Equal(600 - 256, vault.ReencryptSecrets().Moved);
+        Assert.Equal(0, vault.ReencryptSecrets().Moved);
         VaultSession.Evict(vault.Path);
         Environment.SetEnvironmentVariable(KeyProtectors.PinVariable, SoftHsm.UserPin);
         var reopened = home.Manager.Open("rot-vault");
@@ -481,4 +481,74 @@ public sealed class Pkcs11Tests : IDisposable
         home.Manager.Open("old-vault").Set("db", "w");
         Assert.Equal("w", home.Manager.Open("old-vault").GetSecret("db").Plain());
     }
+
+    [Fact]
+    public void ADamagedVersionIsReportedAndDoesNotBlockReencryption()
+    {
+        var vault = home.NewVault("dmg-vault");
+        for (var i = 0; i < 300; i++)
+        {
+            vault.Set("s" + (i % 3), "v" + i);
+        }
+
+        vault.RotateDataKey();
+        Tamper(vault.Path, "UPDATE secret_version SET value = zeroblob(length(value)) WHERE seq = 10;");
+        var reopened = home.Manager.Open("dmg-vault");
+        var result = reopened.ReencryptSecrets();
+        Assert.Equal(299, result.Moved);
+        Assert.Equal("SecretIntegrityFailed", Assert.Single(result.Damaged).ErrorId);
+        Assert.Equal(0, reopened.ReencryptSecrets().Moved);
+        Assert.Single(reopened.ReencryptSecrets().Damaged);
+    }
+
+    [Theory]
+    [InlineData("vault-root-app", "vault-root-app-r2")]
+    [InlineData("vault-root-app-r2", "vault-root-app-r3")]
+    [InlineData("my-key-r9", "my-key-r10")]
+    public void RotatedRootKeysGetLabelsOfTheirOwn(string label, string next) => Assert.Equal(next, Pkcs11KeyProtector.NextKeyLabel(label));
+
+    [Fact]
+    public void AfterRootRotationTheDefaultLabelStillFindsOneKey()
+    {
+        var vault = NewHsmVault("lbl-vault", out var token);
+        home.Manager.Unlock("lbl-vault", SoftHsm.Pin());
+        vault.RotateRootKey();
+        Assert.Equal("vault-root-lbl-vault-r2", home.Manager.GetVault("lbl-vault").KeyLabel);
+
+        // Back to software, then onto the token again with the default label: one key has it.
+        vault.ChangeKeyProtector(KeyProtectorOptions.Software);
+        vault.ChangeKeyProtector(hsm.Options(token));
+        Assert.Equal("vault-root-lbl-vault", home.Manager.GetVault("lbl-vault").KeyLabel);
+
+        // Another key label in the same token is a move too.
+        vault.ChangeKeyProtector(hsm.Options(token, "another-label"));
+        Assert.Equal("another-label", home.Manager.GetVault("lbl-vault").KeyLabel);
+        Throws(() => vault.ChangeKeyProtector(hsm.Options(token, "another-label")), "KeyProtectorUnchanged");
+    }
+
+    [Fact]
+    public void ANewPinForAnUnlockedVaultMustLogInBeforeItIsKept()
+    {
+        NewHsmVault("repin-vault", out _);
+        Throws(() => home.Manager.Unlock("repin-vault", SoftHsm.Pin("wrong-pin")), "HsmLoginFailed");
+        Assert.True(home.Manager.GetVault("repin-vault").Unlocked);
+
+        // The PIN kept is still the right one: a root rotation (which needs the token) works.
+        home.Manager.Open("repin-vault").RotateRootKey();
+    }
+
+    [Fact]
+    public void TheEnvironmentReachesNativeCodeButThePinDoesNot()
+    {
+        Environment.SetEnvironmentVariable("VAULT_TEST_EXPORTED", "yes");
+        Environment.SetEnvironmentVariable(KeyProtectors.PinVariable, "never-native");
+        NativeEnvironment.Export();
+        Assert.Equal("yes", NativeGetenv("VAULT_TEST_EXPORTED"));
+        Assert.Null(NativeGetenv(KeyProtectors.PinVariable));
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc.so.6", EntryPoint = "getenv")]
+    private static extern IntPtr Getenv([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string name);
+
+    private static string? NativeGetenv(string name) => System.Runtime.InteropServices.Marshal.PtrToStringUTF8(Getenv(name));
 }

@@ -66,7 +66,7 @@ public sealed class HsmCmdletTests : IDisposable
         shell.Run("Lock-Vault lock-vault").Succeeded();
         shell.Host.SecureInput = SoftHsmTokens.Pin;
         shell.Run("Unlock-Vault lock-vault").Succeeded();
-        Assert.Contains(shell.Host.Prompts, p => p.StartsWith("ReadLineAsSecureString|PIN for the token of vault 'lock-vault'", StringComparison.Ordinal));
+        Assert.Contains("Unlock-Vault|PIN for the token of vault 'lock-vault'", shell.Host.Prompts);
         Assert.Equal("v", shell.Run("Get-VaultSecret lock-vault db -AsPlainText").Succeeded().Single().BaseObject);
 
         // A host that cannot ask gets the error, not a wait.

@@ -69,8 +69,27 @@ public sealed class TestHost : PSHost
 
         public override PSHostRawUserInterface RawUI => raw;
 
-        public override Dictionary<string, PSObject> Prompt(string caption, string message, System.Collections.ObjectModel.Collection<FieldDescription> descriptions) =>
-            throw new InvalidOperationException($"Unexpected prompt: {caption} {message}");
+        public override Dictionary<string, PSObject> Prompt(string caption, string message, System.Collections.ObjectModel.Collection<FieldDescription> descriptions)
+        {
+            Prompts.Add(caption + "|" + message);
+            if (SecureInput is null)
+            {
+                throw new InvalidOperationException("This host cannot read input.");
+            }
+
+            return descriptions.ToDictionary(d => d.Name, _ => new PSObject(Secure(SecureInput)));
+        }
+
+        private static SecureString Secure(string text)
+        {
+            var secure = new SecureString();
+            foreach (var c in text)
+            {
+                secure.AppendChar(c);
+            }
+
+            return secure;
+        }
 
         public override int PromptForChoice(string caption, string message, System.Collections.ObjectModel.Collection<ChoiceDescription> choices, int defaultChoice)
         {
@@ -102,13 +121,7 @@ public sealed class TestHost : PSHost
                 throw new InvalidOperationException("This host cannot read input.");
             }
 
-            var secure = new SecureString();
-            foreach (var c in SecureInput)
-            {
-                secure.AppendChar(c);
-            }
-
-            return secure;
+            return Secure(SecureInput);
         }
 
         public override void Write(string value) => Text.Append(value);

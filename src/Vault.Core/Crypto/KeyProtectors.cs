@@ -84,7 +84,7 @@ internal static class KeyProtectors
         }
 
         var pinBytes = PinBytes(options.Pin) ?? (byte[]?)pin?.Clone() ?? PinFromEnvironment()
-            ?? throw VaultErrors.InvalidKeyProtectorOptions($"A PKCS#11 key protector needs the token's user PIN: give -Pin, or set ${PinVariable}.");
+            ?? throw VaultErrors.InvalidKeyProtectorOptions($"A PKCS#11 key protector needs the token's user PIN: give -Pin, or set $env:{PinVariable}.");
         try
         {
             return Pkcs11KeyProtector.CreateOrFind(new Pkcs11Options(options.Pkcs11Library!, options.TokenLabel!, options.KeyLabel), vaultName, pinBytes, freshKey);

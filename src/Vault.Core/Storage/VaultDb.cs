@@ -185,14 +185,15 @@ internal sealed class VaultDb : IDisposable
         return (long)command.ExecuteScalar()!;
     }
 
-    /// <summary>The next versions still sealed under an older term, oldest first, with their sealed values.</summary>
-    public List<(long Seq, string Name, string Version, int Term, byte[] Value)> VersionsBelowTerm(int term, int limit)
+    /// <summary>The next versions after <paramref name="afterSeq"/> still sealed under an older term, oldest first, with their sealed values.</summary>
+    public List<(long Seq, string Name, string Version, int Term, byte[] Value)> VersionsBelowTerm(int term, long afterSeq, int limit)
     {
         using var command = Command("""
             SELECT v.seq, s.name, v.version, v.term, v.value FROM secret_version v JOIN secret s USING (secret_id)
-            WHERE v.term < $term ORDER BY v.seq LIMIT $limit;
+            WHERE v.term < $term AND v.seq > $after ORDER BY v.seq LIMIT $limit;
             """);
         command.Parameters.AddWithValue("$term", term);
+        command.Parameters.AddWithValue("$after", afterSeq);
         command.Parameters.AddWithValue("$limit", limit);
         using var reader = command.ExecuteReader();
         var rows = new List<(long, string, string, int, byte[])>();

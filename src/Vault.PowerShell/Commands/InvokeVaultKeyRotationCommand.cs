@@ -73,10 +73,15 @@ public sealed class InvokeVaultKeyRotationCommand : VaultCmdlet
         if (ReencryptSecrets || ResumeReencryption)
         {
             var record = new ProgressRecord(1, $"Re-encrypting vault '{vault.VaultName}'", "Starting");
-            var moved = vault.ReencryptSecrets(new Reporter(this, record), stopping.Token);
+            var result = vault.ReencryptSecrets(new Reporter(this, record), stopping.Token);
             record.RecordType = ProgressRecordType.Completed;
             WriteProgress(record);
-            WriteVerbose($"Re-encrypted {moved} secret version(s) onto the newest keyring term.");
+            WriteVerbose($"Re-encrypted {result.Moved} secret version(s) onto the newest keyring term.");
+            foreach (var damaged in result.Damaged)
+            {
+                // Left on its old term, which stays in the keyring: the rest moved on.
+                WriteError(ToErrorRecord(damaged));
+            }
         }
 
         if (PassThru)

@@ -20,7 +20,7 @@ public sealed class RemoveVaultCommand : VaultCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        if (ShouldProcess(Name, "Remove vault and delete its files and root key, with every secret in it", Force))
+        if (ShouldProcess(Name, "Remove vault and delete its files (its software key file too), with every secret in it", Force))
         {
             Try(() =>
             {

@@ -51,8 +51,11 @@ public sealed class UnlockVaultCommand : VaultCmdlet
     {
         try
         {
-            Host.UI.Write($"PIN for the token of vault '{locked.Target}': ");
-            return Host.UI.ReadLineAsSecureString();
+            // Prompt, unlike writing a question and reading a line, shows nothing where it cannot ask.
+            var field = new FieldDescription("PIN");
+            field.SetParameterType(typeof(SecureString));
+            var answers = Host.UI.Prompt("Unlock-Vault", $"PIN for the token of vault '{locked.Target}'", [field]);
+            return answers.TryGetValue("PIN", out var value) ? value?.BaseObject as SecureString : null;
         }
         catch (Exception ex) when (ex is PSInvalidOperationException or HostException or NotImplementedException or InvalidOperationException)
         {

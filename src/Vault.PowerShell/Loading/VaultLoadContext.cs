@@ -7,7 +7,7 @@ namespace Vault.PowerShell.Loading;
 
 /// <summary>
 /// The module's own load context. Vault.Core and its dependencies (Microsoft.Data.Sqlite,
-/// SQLitePCLRaw, later Pkcs11Interop and MSAL) load here from <c>bin/private</c>, so Vault imports
+/// SQLitePCLRaw, Pkcs11Interop; later MSAL) load here from <c>bin/private</c>, so Vault imports
 /// beside modules that ship other versions of them (Az.Accounts ships MSAL) without a clash.
 /// Anything not in <c>bin/private</c> (the framework, Vault.Model) comes from the default context.
 /// </summary>

@@ -34,7 +34,9 @@ internal static unsafe class NativeEnvironment
         {
             foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
             {
-                if (entry.Key is not string name || entry.Value is not string value || name.Length == 0 || name.Contains('='))
+                // The PIN never goes where native code could read it: Vault passes it to C_Login itself.
+                if (entry.Key is not string name || entry.Value is not string value || name.Length == 0 || name.Contains('=')
+                    || name == KeyProtectors.PinVariable)
                 {
                     continue;
                 }

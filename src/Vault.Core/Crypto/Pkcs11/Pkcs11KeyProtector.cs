@@ -41,6 +41,15 @@ internal sealed class Pkcs11KeyProtector : IKeyProtector
 
     public static string DefaultKeyLabel(string vaultName) => "vault-root-" + vaultName.ToLowerInvariant();
 
+    /// <summary>The label of a rotated root key: <c>label-r2</c>, then <c>label-r3</c>...</summary>
+    public static string NextKeyLabel(string label)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(label, @"^(.*)-r(\d+)$");
+        return match.Success && int.TryParse(match.Groups[2].Value, out var n)
+            ? $"{match.Groups[1].Value}-r{n + 1}"
+            : label + "-r2";
+    }
+
     /// <summary>
     /// For a new vault, a migration or an import: finds the root key by label in the token, or
     /// generates it. Creation errors name what is wrong: HsmLibraryNotFound, HsmTokenNotFound,
@@ -60,6 +69,15 @@ internal sealed class Pkcs11KeyProtector : IKeyProtector
             if (!mechanisms.Contains(Pkcs11Codes.CkmAesKeyWrapPad) && !mechanisms.Contains(Pkcs11Codes.CkmAesKeyWrap))
             {
                 throw VaultErrors.HsmMechanismUnsupported(token.Label, options.Library);
+            }
+
+            if (newKey)
+            {
+                // A rotation: the new key gets a label of its own, so finding keys by label stays unambiguous.
+                while (session.FindSecretKeys(keyLabel, null).Count > 0)
+                {
+                    keyLabel = NextKeyLabel(keyLabel);
+                }
             }
 
             var existing = newKey ? [] : session.FindSecretKeys(keyLabel, null);
