@@ -1,6 +1,4 @@
-using System.Collections.ObjectModel;
 using System.Management.Automation;
-using System.Management.Automation.Runspaces;
 using System.Runtime.Loader;
 
 namespace Vault.Bench;
@@ -16,16 +14,14 @@ internal sealed class CmdletBench : IDisposable
     public const int Count = 2_000;
 
     private readonly TempHome home;
-    private readonly Runspace runspace;
+    private readonly HostedRunspace runspace;
 
     public CmdletBench()
     {
         home = new TempHome("cmdlets");
         Environment.SetEnvironmentVariable("VAULT_HOME", home.Path);
-        runspace = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2());
-        runspace.Open();
-        Run($"Import-Module '{BenchRepo.Manifest}'");
-        Run($"""
+        runspace = new HostedRunspace();
+        runspace.Run($"""
             New-Vault -Name {BenchValues.VaultName} | Out-Null
             $secure = ConvertTo-SecureString '{BenchValues.Value}' -AsPlainText -Force
             {LoopScript.Command("set")}
@@ -99,27 +95,8 @@ internal sealed class CmdletBench : IDisposable
 
     private LoopResult Loop(string command, int count, out PSObject? last)
     {
-        var output = Run(LoopScript.For(command), ("Warmup", Warmup), ("Count", count));
+        var output = runspace.Run(LoopScript.For(command), ("Warmup", Warmup), ("Count", count));
         last = output.Count > 2 ? output[2] : null;
         return LoopResult.FromTimestamps((long[])output[0].BaseObject, (long[])output[1].BaseObject);
-    }
-
-    private Collection<PSObject> Run(string script, params (string Name, object Value)[] parameters)
-    {
-        using var ps = System.Management.Automation.PowerShell.Create();
-        ps.Runspace = runspace;
-        ps.AddScript(script);
-        foreach (var (name, value) in parameters)
-        {
-            ps.AddParameter(name, value);
-        }
-
-        var output = ps.Invoke();
-        if (ps.HadErrors)
-        {
-            throw new InvalidOperationException("The bench script failed: " + string.Join(" | ", ps.Streams.Error.Select(e => e.FullyQualifiedErrorId + ": " + e)));
-        }
-
-        return output;
     }
 }

@@ -56,7 +56,28 @@ using (var processes = new ProcessBench())
     processes.Loops(table);
 }
 
+// Last, so the phases above run exactly as before: SOFTHSM2_CONF is set (and the library loaded)
+// only from here on.
 table.Section = 5;
+if (SoftHsmToken.Missing() is { } missing)
+{
+    Console.Error.WriteLine($"warning: no HSM figures: {missing}.");
+    table.Info("WARNING: HSM figures skipped", missing);
+}
+else
+{
+    Console.WriteLine($"SoftHSM2: an HSM vault against a software vault in a hosted runspace ({HsmBench.Rounds} rounds of {HsmBench.Block} calls on each, alternating), then fresh pwsh processes");
+    using var token = SoftHsmToken.Create();
+    using var hsm = new HsmBench();
+    hsm.Created(table);
+    hsm.CompareGets(table);
+    hsm.OpenTimes(table);
+    hsm.FillForRotation(table);
+    HsmProcessBench.FirstLoad(hsm.Home, token, table);
+    HsmProcessBench.Rotation(hsm.Home, token, table);
+}
+
+table.Section = 6;
 table.Info("bench process peak working set", ResultTable.Bytes(Memory.PeakWorkingSet));
 table.Info("bench process GC heap at end / allocated in all", $"{ResultTable.Bytes(GC.GetTotalMemory(false))} / {ResultTable.Bytes(GC.GetTotalAllocatedBytes())}");
 table.Info("whole bench run", $"{total.Elapsed.TotalSeconds:0.0} s");

@@ -10,8 +10,11 @@ internal static class PwshProcess
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
 
-    /// <summary>Runs <c>pwsh -NoProfile -NonInteractive -Command script</c>; returns stdout and the wall time.</summary>
-    public static (string Stdout, double WallMs) Command(string home, string script)
+    /// <summary>
+    /// Runs <c>pwsh -NoProfile -NonInteractive -Command script</c>; returns stdout and the wall time.
+    /// <paramref name="withoutVariables"/> are removed from the environment the child inherits.
+    /// </summary>
+    public static (string Stdout, double WallMs) Command(string home, string script, params string[] withoutVariables)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -29,6 +32,10 @@ internal static class PwshProcess
         // The hosted runspace in this process set PSModulePath; the child must find its own.
         info.Environment.Remove("PSModulePath");
         info.Environment["NO_COLOR"] = "1";
+        foreach (var name in withoutVariables)
+        {
+            info.Environment.Remove(name);
+        }
 
         var wall = Stopwatch.StartNew();
         using var process = Process.Start(info)!;
