@@ -63,7 +63,7 @@ internal sealed class Pkcs11KeyProtector : IKeyProtector
             ?? throw VaultErrors.HsmTokenNotFound(options.TokenLabel, options.Library);
         var keyLabel = string.IsNullOrEmpty(options.KeyLabel) ? DefaultKeyLabel(vaultName) : options.KeyLabel;
         var session = Login(library, token, pin, vaultName);
-        try
+        return InSession(session, vaultName, () =>
         {
             var mechanisms = library.Mechanisms(token.SlotId);
             if (!mechanisms.Contains(Pkcs11Codes.CkmAesKeyWrapPad) && !mechanisms.Contains(Pkcs11Codes.CkmAesKeyWrap))
@@ -109,17 +109,7 @@ internal sealed class Pkcs11KeyProtector : IKeyProtector
                 KeyId = Convert.ToHexStringLower(id),
             };
             return new Pkcs11KeyProtector(session, key, mechanisms, settings);
-        }
-        catch (Pkcs11Failure ex)
-        {
-            session.Dispose();
-            throw VaultErrors.HsmOperationFailed(vaultName, ex.Message, ex);
-        }
-        catch
-        {
-            session.Dispose();
-            throw;
-        }
+        });
     }
 
     /// <summary>
@@ -135,7 +125,7 @@ internal sealed class Pkcs11KeyProtector : IKeyProtector
         var token = FindToken(library, settings.TokenLabel ?? string.Empty, settings.TokenSerial)
             ?? throw VaultErrors.KeyProtectorUnavailable(vaultName, $"the token '{settings.TokenLabel}' (serial {settings.TokenSerial}) is not present in '{libraryPath}'.");
         var session = Login(library, token, pin, vaultName);
-        try
+        return InSession(session, vaultName, () =>
         {
             var id = settings.KeyId is null ? null : Convert.FromHexString(settings.KeyId);
             var keys = session.FindSecretKeys(settings.KeyLabel ?? string.Empty, id);
@@ -145,6 +135,15 @@ internal sealed class Pkcs11KeyProtector : IKeyProtector
             }
 
             return new Pkcs11KeyProtector(session, keys[0], library.Mechanisms(token.SlotId), settings);
+        });
+    }
+
+    /// <summary>Runs the setup of a protector in its session: on any failure the session is closed, and a PKCS#11 error is named.</summary>
+    private static Pkcs11KeyProtector InSession(IPkcs11Session session, string vaultName, Func<Pkcs11KeyProtector> setup)
+    {
+        try
+        {
+            return setup();
         }
         catch (Pkcs11Failure ex)
         {
