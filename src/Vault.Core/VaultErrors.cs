@@ -145,4 +145,37 @@ public static class VaultErrors
 
     public static VaultException ReencryptionCancelled(string vault, long done, long total) =>
         E("ReencryptionCancelled", VaultErrorKind.InvalidOperation, vault, F(Messages.ReencryptionCancelled, vault, done, total));
+
+    public static VaultException AccessDenied(VaultAccessDecision decision, string vault) =>
+        E("AccessDenied", VaultErrorKind.PermissionDenied, decision.Scope, F(Messages.AccessDenied, decision.Principal, decision.Action, decision.Scope, vault, decision.Reason));
+
+    public static VaultException InvalidScope(string scope) =>
+        E("InvalidScope", VaultErrorKind.InvalidArgument, scope, F(Messages.InvalidScope, scope));
+
+    public static VaultException RoleDefinitionNotFound(string role, string vault) =>
+        E("RoleDefinitionNotFound", VaultErrorKind.NotFound, role, F(Messages.RoleDefinitionNotFound, role, vault));
+
+    public static VaultException RoleDefinitionExists(string role, string vault) =>
+        E("RoleDefinitionExists", VaultErrorKind.AlreadyExists, role, F(Messages.RoleDefinitionExists, role, vault));
+
+    public static VaultException RoleDefinitionInUse(string role, int count, string vault) =>
+        E("RoleDefinitionInUse", VaultErrorKind.InvalidOperation, role, F(Messages.RoleDefinitionInUse, role, count, vault));
+
+    public static VaultException BuiltInRoleReadOnly(string role) =>
+        E("BuiltInRoleReadOnly", VaultErrorKind.InvalidOperation, role, F(Messages.BuiltInRoleReadOnly, role));
+
+    public static VaultException InvalidRoleDefinition(string role, string reason) =>
+        E("InvalidRoleDefinition", VaultErrorKind.InvalidArgument, role, F(Messages.InvalidRoleDefinition, role, reason));
+
+    public static VaultException PrincipalNotFound(string principal, VaultPrincipalType type) =>
+        E("PrincipalNotFound", VaultErrorKind.NotFound, principal, F(Messages.PrincipalNotFound, principal, type.ToString().ToLowerInvariant()));
+
+    public static VaultException RoleAssignmentNotFound(string vault, string target) =>
+        E("RoleAssignmentNotFound", VaultErrorKind.NotFound, target, F(Messages.RoleAssignmentNotFound, vault));
+
+    public static VaultException RoleAssignmentExists(string principal, string role, string scope, string vault) =>
+        E("RoleAssignmentExists", VaultErrorKind.AlreadyExists, principal, F(Messages.RoleAssignmentExists, principal, role, scope, vault));
+
+    public static VaultException LastAdministrator(string vault) =>
+        E("LastAdministrator", VaultErrorKind.InvalidOperation, vault, F(Messages.LastAdministrator, vault));
 }

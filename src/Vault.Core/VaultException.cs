@@ -23,6 +23,9 @@ public enum VaultErrorKind
 
     /// <summary>A login to the key protector failed (a wrong or locked PIN).</summary>
     AuthenticationFailed,
+
+    /// <summary>The caller's roles do not allow the action at that scope.</summary>
+    PermissionDenied,
 }
 
 /// <summary>

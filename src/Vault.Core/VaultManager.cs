@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.Data.Sqlite;
+using Vault.Core.Authorization;
 using Vault.Core.Crypto;
+using Vault.Core.Identity;
 using Vault.Core.Registry;
 using Vault.Core.Storage;
 
@@ -20,13 +22,36 @@ public sealed class VaultManager
 
     private readonly VaultRegistry registry;
     private readonly TimeProvider time;
+    private readonly CallerContext caller;
 
+    /// <summary>A manager for a home, acting as the operating-system account this process runs as.</summary>
     public VaultManager(string home, TimeProvider? time = null)
+        : this(home, time, OsIdentity.CurrentCaller)
+    {
+    }
+
+    /// <summary>Acting as another principal: only the core's own tests inject one; the module never does.</summary>
+    internal VaultManager(string home, TimeProvider? time, CallerContext caller)
     {
         Home = System.IO.Path.GetFullPath(home);
         registry = new VaultRegistry(Home);
         this.time = time ?? TimeProvider.System;
+        this.caller = caller;
     }
+
+    /// <summary>Who this manager acts as.</summary>
+    public CallerContext Caller => caller;
+
+    /// <summary>The caller, its groups, the default vault and the home: what Get-VaultContext shows.</summary>
+    public VaultContext Context() => new()
+    {
+        PrincipalId = caller.Principal.Id,
+        PrincipalName = caller.Principal.Name,
+        Authentication = caller.Authentication,
+        Groups = caller.Groups.Select(g => g.ToString()).ToList(),
+        DefaultVault = DefaultVaultName,
+        VaultHome = Home,
+    };
 
     /// <summary>Where this user's registry and default vault files live.</summary>
     public string Home { get; }
@@ -107,7 +132,9 @@ public sealed class VaultManager
 
             var now = time.GetUtcNow().ToUnixTimeMilliseconds();
             var row = new VaultRow(vaultId, Guid.NewGuid(), name, now, retentionDays, purgeProtection, protector.Settings.ToJson());
-            VaultStore.Create(fullPath, row, new KeyringRow(1, Keyring.DataPurpose, wrapped.Bytes, wrapped.Mechanism, check, null, now)).Dispose();
+            // The creator starts as Vault Administrator of the whole vault.
+            var creator = new RoleAssignmentRow(Guid.NewGuid(), caller.Principal.Id, caller.Principal.Name, caller.Principal.Type.ToString(), BuiltInRoles.All[0].Id, RbacScope.Root, now);
+            VaultStore.Create(fullPath, row, new KeyringRow(1, Keyring.DataPurpose, wrapped.Bytes, wrapped.Mechanism, check, null, now), creator).Dispose();
             protector.Commit();
         }
         catch
@@ -211,7 +238,7 @@ public sealed class VaultManager
             VaultException? error = null;
             try
             {
-                info = ReadInfo(registered, data.DefaultVault);
+                info = ReadInfoAs(registered, data.DefaultVault, VaultActions.VaultRead);
             }
             catch (VaultException ex)
             {
@@ -226,7 +253,7 @@ public sealed class VaultManager
     {
         var data = registry.Read();
         var registered = data.Find(name) ?? throw VaultErrors.VaultNotFound(name);
-        return ReadInfo(registered, data.DefaultVault);
+        return ReadInfoAs(registered, data.DefaultVault, VaultActions.VaultRead);
     }
 
     /// <summary>Changes a vault's retention, or turns purge protection on (never off).</summary>
@@ -240,6 +267,7 @@ public sealed class VaultManager
         var data = registry.Read();
         var registered = data.Find(name) ?? throw VaultErrors.VaultNotFound(name);
         var session = Session(registered);
+        Service(registered).Authorize(VaultActions.VaultWrite, RbacScope.Root);
         using (var db = session.Store.BeginWrite())
         {
             var row = db.ReadVault();
@@ -270,6 +298,7 @@ public sealed class VaultManager
         if (exists)
         {
             var session = Session(registered);
+            Service(registered).Authorize(VaultActions.VaultDelete, RbacScope.Root);
             var now = time.GetUtcNow().ToUnixTimeMilliseconds();
             using (var db = session.Store.BeginWrite())
             {
@@ -310,6 +339,7 @@ public sealed class VaultManager
     public VaultInfo Unlock(string? name, System.Security.SecureString? pin)
     {
         var vault = Open(name);
+        vault.Authorize(VaultActions.KeyringUnlock, RbacScope.Root);
         var bytes = KeyProtectors.PinBytes(pin);
         try
         {
@@ -330,6 +360,7 @@ public sealed class VaultManager
     public VaultInfo Lock(string? name)
     {
         var vault = Open(name);
+        vault.Authorize(VaultActions.KeyringUnlock, RbacScope.Root);
         vault.Session.Lock();
         return GetVault(vault.VaultName);
     }
@@ -344,7 +375,16 @@ public sealed class VaultManager
         }
 
         var registered = data.Find(name) ?? throw VaultErrors.VaultNotFound(name);
-        return new VaultService(registered.Name, Session(registered), time);
+        return Service(registered);
+    }
+
+    private VaultService Service(RegisteredVault registered) => new(registered.Name, Session(registered), time, caller);
+
+    /// <summary>A vault's information, for a caller allowed <paramref name="action"/> on it.</summary>
+    private VaultInfo ReadInfoAs(RegisteredVault registered, string? defaultVault, string action)
+    {
+        Service(registered).Authorize(action, RbacScope.Root);
+        return ReadInfo(registered, defaultVault);
     }
 
     private static VaultSession Session(RegisteredVault registered) => VaultSession.Get(registered.Path, registered.Name);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security;
 using System.Security.Cryptography;
+using Vault.Core.Authorization;
 using Vault.Core.Crypto;
 using Vault.Core.Crypto.Pkcs11;
 using Vault.Core.Resources;
@@ -29,6 +30,7 @@ public sealed partial class VaultService
     /// </summary>
     public int RotateDataKey()
     {
+        Authorize(VaultActions.KeyringRotate, RbacScope.Root);
         session.Refresh(VaultName);
         var keyring = session.GetKeyring(VaultName);
         using var protector = session.OpenProtector(VaultName);
@@ -64,6 +66,7 @@ public sealed partial class VaultService
     /// <summary>Makes a new root key in the same protector (a new key file, or a new token key) and re-wraps the keyring under it.</summary>
     public void RotateRootKey()
     {
+        Authorize(VaultActions.KeyringRotate, RbacScope.Root);
         var settings = ProtectorSettings();
         var options = settings.Kind == Pkcs11KeyProtector.KindName
             ? new KeyProtectorOptions { Kind = settings.Kind, Pkcs11Library = settings.Library, TokenLabel = settings.TokenLabel, KeyLabel = settings.KeyLabel }
@@ -88,6 +91,7 @@ public sealed partial class VaultService
     public void ChangeKeyProtector(KeyProtectorOptions options)
     {
         options.Validate();
+        Authorize(VaultActions.KeyringProtector, RbacScope.Root);
         var current = ProtectorSettings();
         if (string.Equals(current.Kind, options.Kind, StringComparison.OrdinalIgnoreCase)
             && (!options.IsPkcs11 || (current.Library == options.Pkcs11Library && current.TokenLabel == options.TokenLabel
@@ -106,6 +110,7 @@ public sealed partial class VaultService
     public byte[] ExportKeyring(SecureString password)
     {
         KeyringExport.ValidatePassword(password);
+        Authorize(VaultActions.KeyringExport, RbacScope.Root);
         return KeyringExport.Seal(CurrentKeyring(), password);
     }
 
@@ -116,6 +121,7 @@ public sealed partial class VaultService
     public void ImportKeyring(ReadOnlySpan<byte> blob, SecureString password, KeyProtectorOptions options, string source)
     {
         options.Validate();
+        Authorize(VaultActions.KeyringImport, RbacScope.Root);
         var current = ProtectorSettings();
         var (keyringId, _, keys) = KeyringExport.Open(blob, password, source);
         using var imported = new Keyring(session.VaultId, session.KeyringId);
@@ -166,6 +172,7 @@ public sealed partial class VaultService
     /// </summary>
     public ReencryptionResult ReencryptSecrets(IProgress<(long Done, long Total)>? progress = null, CancellationToken cancellation = default)
     {
+        Authorize(VaultActions.KeyringRotate, RbacScope.Root);
         session.Refresh(VaultName);
         var barrier = session.GetBarrier(VaultName);
         var term = session.GetKeyring(VaultName).ActiveTerm;

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Security;
 using System.Security.Cryptography;
 using System.Text.Unicode;
+using Vault.Core.Authorization;
+using Vault.Core.Identity;
 using Vault.Core.Resources;
 using Vault.Core.Storage;
 
@@ -16,12 +18,16 @@ public sealed partial class VaultService
     private readonly VaultSession session;
     private readonly TimeProvider time;
 
-    internal VaultService(string vaultName, VaultSession session, TimeProvider time)
+    internal VaultService(string vaultName, VaultSession session, TimeProvider time, CallerContext caller)
     {
         VaultName = vaultName;
         this.session = session;
         this.time = time;
+        Caller = caller;
     }
+
+    /// <summary>Who is calling: every operation is decided for this principal and its groups.</summary>
+    public CallerContext Caller { get; }
 
     /// <summary>The name this user knows the vault by.</summary>
     public string VaultName { get; }
@@ -40,6 +46,7 @@ public sealed partial class VaultService
     public VaultSecretProperties SetSecret(string name, SecureString value, SecretSetOptions? options = null)
     {
         SecretRules.ValidateSecretName(name);
+        Authorize(VaultActions.SecretSet, RbacScope.ForSecret(name));
         var plaintext = SecretValue.ToUtf8(value, name);
         try
         {
@@ -56,6 +63,7 @@ public sealed partial class VaultService
     {
         options ??= new SecretSetOptions();
         SecretRules.ValidateSecretName(name);
+        Authorize(VaultActions.SecretSet, RbacScope.ForSecret(name));
         if (utf8Value.Length > SecretRules.MaxValueBytes)
         {
             throw VaultErrors.SecretValueTooLarge(name, utf8Value.Length);
@@ -105,6 +113,8 @@ public sealed partial class VaultService
     /// </summary>
     public VaultSecret GetSecret(string name, string? version = null)
     {
+        SecretRules.ValidateSecretName(name);
+        Authorize(VaultActions.SecretGet, RbacScope.ForSecret(name));
         var (secret, row) = FindVersion(name, version, withValue: true);
         if (!row.Enabled)
         {
@@ -125,6 +135,8 @@ public sealed partial class VaultService
     /// <summary>The attributes of a version (the latest when <paramref name="version"/> is null), without its value.</summary>
     public VaultSecretProperties GetSecretProperties(string name, string? version = null)
     {
+        SecretRules.ValidateSecretName(name);
+        Authorize(VaultActions.SecretReadMetadata, RbacScope.ForSecret(name));
         var (secret, row) = FindVersion(name, version, withValue: false);
         return Properties(secret.Name, row);
     }
@@ -150,10 +162,11 @@ public sealed partial class VaultService
     public IEnumerable<VaultSecretProperties> ListSecrets(NamePattern? pattern = null)
     {
         pattern ??= NamePattern.All;
+        var visible = Visibility();
         using var db = Store.Connect();
         foreach (var (secret, row) in db.ListLatest(deleted: false, pattern.Prefix))
         {
-            if (pattern.IsMatch(secret.Name))
+            if (pattern.IsMatch(secret.Name) && visible(secret.Name))
             {
                 yield return Properties(secret.Name, row);
             }
@@ -164,6 +177,7 @@ public sealed partial class VaultService
     public IEnumerable<VaultSecretProperties> ListVersions(string name)
     {
         SecretRules.ValidateSecretName(name);
+        Authorize(VaultActions.SecretReadMetadata, RbacScope.ForSecret(name));
         using var db = Store.BeginRead();
         var secret = db.FindSecret(name);
         if (secret is null || secret.IsDeleted)
@@ -188,6 +202,7 @@ public sealed partial class VaultService
             SecretRules.ValidateVersion(version);
         }
 
+        Authorize(VaultActions.SecretUpdate, RbacScope.ForSecret(name));
         SecretRules.ValidateContentType(name, update.ContentType);
         var tags = update.Tags is null ? null : TagsJson.Serialize(SecretRules.ValidateTags(name, update.Tags));
 
@@ -226,6 +241,7 @@ public sealed partial class VaultService
     public DeletedVaultSecret DeleteSecret(string name)
     {
         SecretRules.ValidateSecretName(name);
+        Authorize(VaultActions.SecretDelete, RbacScope.ForSecret(name));
         var now = Now;
         using var db = Store.BeginWrite();
         db.PurgeExpired(now);
@@ -246,11 +262,12 @@ public sealed partial class VaultService
     {
         pattern ??= NamePattern.All;
         var now = Now;
+        var visible = Visibility();
         using var db = Store.Connect();
         foreach (var (secret, row) in db.ListLatest(deleted: true, pattern.Prefix))
         {
             // Past retention means purged, whether or not a write has swept it away yet.
-            if (secret.ScheduledPurge > now && pattern.IsMatch(secret.Name))
+            if (secret.ScheduledPurge > now && pattern.IsMatch(secret.Name) && visible(secret.Name))
             {
                 yield return Deleted(secret, row);
             }
@@ -260,6 +277,7 @@ public sealed partial class VaultService
     public DeletedVaultSecret GetDeletedSecret(string name)
     {
         SecretRules.ValidateSecretName(name);
+        Authorize(VaultActions.SecretReadMetadata, RbacScope.ForSecret(name));
         using var db = Store.Connect();
         var found = db.FindLatest(name, withValue: false);
         if (found is not { } f || !f.Secret.IsDeleted || f.Secret.ScheduledPurge <= Now)
@@ -274,6 +292,7 @@ public sealed partial class VaultService
     public VaultSecretProperties RecoverSecret(string name)
     {
         SecretRules.ValidateSecretName(name);
+        Authorize(VaultActions.SecretRecover, RbacScope.ForSecret(name));
         var now = Now;
         using var db = Store.BeginWrite();
         db.PurgeExpired(now);
@@ -292,6 +311,7 @@ public sealed partial class VaultService
     public void PurgeSecret(string name)
     {
         SecretRules.ValidateSecretName(name);
+        Authorize(VaultActions.SecretPurge, RbacScope.ForSecret(name));
         var now = Now;
         using var db = Store.BeginWrite();
         db.PurgeExpired(now);
@@ -310,8 +330,8 @@ public sealed partial class VaultService
         db.Commit();
     }
 
-    /// <summary>Purges deleted secrets whose retention has ended; returns how many.</summary>
-    public int PurgeExpired()
+    /// <summary>Purges deleted secrets whose retention has ended; returns how many. Housekeeping: no caller asks for it.</summary>
+    internal int PurgeExpired()
     {
         using var db = Store.BeginWrite();
         var purged = db.PurgeExpired(Now);
@@ -325,6 +345,7 @@ public sealed partial class VaultService
     public byte[] BackupSecret(string name)
     {
         SecretRules.ValidateSecretName(name);
+        Authorize(VaultActions.SecretBackup, RbacScope.ForSecret(name));
         var keyring = session.GetKeyring(VaultName);
         var versions = new List<SecretBackup.Version>();
         try
@@ -371,6 +392,7 @@ public sealed partial class VaultService
         try
         {
             ValidateRestored(name, versions, source);
+            Authorize(VaultActions.SecretRestore, RbacScope.ForSecret(name));
             var now = Now;
             using var db = Store.BeginWrite();
             FollowRotation(db);
@@ -426,6 +448,28 @@ public sealed partial class VaultService
     }
 
     // ---- helpers ----------------------------------------------------------------------------
+
+    /// <summary>Refuses the call unless the caller's roles allow the action at the scope. Decided before any data is read.</summary>
+    internal void Authorize(string action, string scope)
+    {
+        var decision = session.Access(Caller, Now).Decider.Decide(Caller, action, scope);
+        if (!decision.Allowed)
+        {
+            throw VaultErrors.AccessDenied(decision, VaultName);
+        }
+    }
+
+    /// <summary>Which secrets a listing shows: all, with readMetadata on the vault; otherwise those it covers one by one.</summary>
+    private Func<string, bool> Visibility()
+    {
+        var decider = session.Access(Caller, Now).Decider;
+        if (decider.Decide(Caller, VaultActions.SecretReadMetadata, RbacScope.Root).Allowed)
+        {
+            return _ => true;
+        }
+
+        return name => decider.Decide(Caller, VaultActions.SecretReadMetadata, RbacScope.ForSecret(name)).Allowed;
+    }
 
     /// <summary>Opens a stored value, first following a rotation made by another process if the term is new here.</summary>
     private byte[] Open(string name, VersionRow row)

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.Data.Sqlite;
+using Vault.Core.Authorization;
 using Vault.Core.Crypto;
+using Vault.Core.Identity;
 using Vault.Core.Storage;
 
 namespace Vault.Core;
@@ -21,6 +23,10 @@ internal sealed class VaultSession : IDisposable
     private Keyring? keyring;
     private CryptoBarrier? barrier;
     private byte[]? pin;
+    private Rbac? rbac;
+
+    /// <summary>The roles and assignments of the vault as last read, with the decider built from them.</summary>
+    internal sealed record Rbac(long Version, AccessDecider Decider, IReadOnlyList<VaultRoleDefinition> Roles, IReadOnlyList<RoleAssignmentRow> Assignments);
 
     static VaultSession() => AppDomain.CurrentDomain.ProcessExit += (_, _) => CloseAll();
 
@@ -115,6 +121,56 @@ internal sealed class VaultSession : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// The vault's roles and assignments, re-read when another session has changed them (one small
+    /// query per call). A vault made before roles existed has no assignment at all: the first caller
+    /// to open it is made its Administrator, as a creator is.
+    /// </summary>
+    public Rbac Access(CallerContext caller, long now)
+    {
+        long version;
+        using (var db = Store.Connect())
+        {
+            version = db.RbacVersion();
+        }
+
+        if (rbac is { } cached && cached.Version == version)
+        {
+            return cached;
+        }
+
+        using (var db = Store.BeginWrite())
+        {
+            var assignments = db.ReadRoleAssignments();
+            if (assignments.Count == 0)
+            {
+                db.InsertRoleAssignment(new RoleAssignmentRow(Guid.NewGuid(), caller.Principal.Id, caller.Principal.Name, caller.Principal.Type.ToString(), BuiltInRoles.All[0].Id, RbacScope.Root, now));
+                assignments = db.ReadRoleAssignments();
+            }
+
+            var custom = db.ReadRoleDefinitions().Select(RoleFromRow).ToList();
+            var roles = BuiltInRoles.All.Concat(custom).ToList();
+            var decider = new AccessDecider(roles, assignments.Select(AssignmentFromRow));
+            var loaded = new Rbac(db.RbacVersion(), decider, roles, assignments);
+            db.Commit();
+            rbac = loaded;
+            return loaded;
+        }
+    }
+
+    internal static VaultRoleDefinition RoleFromRow(RoleDefinitionRow row) => new()
+    {
+        Id = row.Id,
+        Name = row.Name,
+        Description = row.Description,
+        DataActions = System.Text.Json.JsonSerializer.Deserialize(row.DataActions, RbacJson.Default.StringArray) ?? [],
+        NotDataActions = System.Text.Json.JsonSerializer.Deserialize(row.NotDataActions, RbacJson.Default.StringArray) ?? [],
+        IsBuiltIn = false,
+    };
+
+    internal static Assignment AssignmentFromRow(RoleAssignmentRow row) =>
+        new(row.Id, row.PrincipalId, row.PrincipalName, Enum.Parse<VaultPrincipalType>(row.PrincipalType), row.RoleDefinitionId, row.Scope);
 
     /// <summary>The barrier over this vault's keyring, unwrapping the keyring on first use.</summary>
     public CryptoBarrier GetBarrier(string vaultName) => barrier ?? OpenKeyring(vaultName).Barrier;

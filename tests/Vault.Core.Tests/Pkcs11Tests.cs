@@ -300,7 +300,7 @@ public sealed class Pkcs11Tests : IDisposable
         // "Another process": a session of its own, with the PIN from its environment.
         Environment.SetEnvironmentVariable(KeyProtectors.PinVariable, SoftHsm.UserPin);
         using var other = VaultSession.OpenDetached(vault.Path, "follow-vault");
-        var otherVault = new VaultService("follow-vault", other, home.Clock);
+        var otherVault = new VaultService("follow-vault", other, home.Clock, home.Manager.Caller);
         otherVault.RotateDataKey();
         otherVault.Set("db", "v2");
         Environment.SetEnvironmentVariable(KeyProtectors.PinVariable, null);
@@ -475,8 +475,17 @@ public sealed class Pkcs11Tests : IDisposable
     {
         var vault = home.NewVault("old-vault");
         vault.Set("db", "v");
-        Tamper(vault.Path, "ALTER TABLE keyring DROP COLUMN chain; ALTER TABLE keyring DROP COLUMN key_check; ALTER TABLE keyring DROP COLUMN mechanism; PRAGMA user_version = 1;");
+        Tamper(vault.Path, """
+            DROP TABLE role_assignment; DROP TABLE role_definition; ALTER TABLE vault DROP COLUMN rbac_version;
+            ALTER TABLE keyring DROP COLUMN chain; ALTER TABLE keyring DROP COLUMN key_check; ALTER TABLE keyring DROP COLUMN mechanism;
+            PRAGMA user_version = 1;
+            """);
         Assert.Equal("v", home.Manager.Open("old-vault").GetSecret("db").Plain());
+
+        // A vault from before roles existed: its first caller became its Administrator.
+        var admin = Assert.Single(home.Manager.Open("old-vault").GetRoleAssignments());
+        Assert.Equal("Vault Administrator", admin.RoleDefinitionName);
+        Assert.Equal(home.Manager.Caller.Principal.Id, admin.PrincipalId);
         home.Manager.Open("old-vault").RotateDataKey();
         home.Manager.Open("old-vault").Set("db", "w");
         Assert.Equal("w", home.Manager.Open("old-vault").GetSecret("db").Plain());

@@ -43,3 +43,7 @@ internal static class UnixTime
 
     public static DateTime? FromMs(long? ms) => ms is { } v ? FromMs(v) : null;
 }
+
+internal sealed record RoleDefinitionRow(Guid Id, string Name, string? Description, string DataActions, string NotDataActions, long Created);
+
+internal sealed record RoleAssignmentRow(Guid Id, string PrincipalId, string? PrincipalName, string PrincipalType, Guid RoleDefinitionId, string Scope, long Created);

@@ -70,5 +70,31 @@ internal static class Schema
         ALTER TABLE keyring ADD COLUMN key_check BLOB;
         ALTER TABLE keyring ADD COLUMN chain BLOB;
         """,
+
+        // 3: role-based access control. Built-in roles live in code; custom ones here. rbac_version
+        // changes with every change to either table, so a process sees another's grants and revocations.
+        """
+        CREATE TABLE role_definition (
+            id                TEXT    PRIMARY KEY,
+            name              TEXT    NOT NULL COLLATE NOCASE UNIQUE,
+            description       TEXT,
+            data_actions      TEXT    NOT NULL,
+            not_data_actions  TEXT    NOT NULL,
+            created           INTEGER NOT NULL
+        );
+
+        CREATE TABLE role_assignment (
+            id                  TEXT    PRIMARY KEY,
+            principal_id        TEXT    NOT NULL COLLATE NOCASE,
+            principal_name      TEXT,
+            principal_type      TEXT    NOT NULL,
+            role_definition_id  TEXT    NOT NULL,
+            scope               TEXT    NOT NULL COLLATE NOCASE,
+            created             INTEGER NOT NULL,
+            UNIQUE (principal_id, role_definition_id, scope)
+        );
+
+        ALTER TABLE vault ADD COLUMN rbac_version INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 }

@@ -176,6 +176,105 @@ internal sealed class VaultDb : IDisposable
         command.ExecuteNonQuery();
     }
 
+    // ---- access control ----------------------------------------------------------------------
+
+    /// <summary>Changes with every change to roles or assignments: a cheap way to see another process's.</summary>
+    public long RbacVersion()
+    {
+        using var command = Command("SELECT rbac_version FROM vault WHERE id = 1;");
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private void BumpRbacVersion()
+    {
+        using var command = Command("UPDATE vault SET rbac_version = rbac_version + 1 WHERE id = 1;");
+        command.ExecuteNonQuery();
+    }
+
+    public List<RoleDefinitionRow> ReadRoleDefinitions()
+    {
+        using var command = Command("SELECT id, name, description, data_actions, not_data_actions, created FROM role_definition ORDER BY name;");
+        using var reader = command.ExecuteReader();
+        var rows = new List<RoleDefinitionRow>();
+        while (reader.Read())
+        {
+            rows.Add(new RoleDefinitionRow(Guid.Parse(reader.GetString(0)), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetInt64(5)));
+        }
+
+        return rows;
+    }
+
+    public void InsertRoleDefinition(RoleDefinitionRow row)
+    {
+        using var command = Command("""
+            INSERT INTO role_definition (id, name, description, data_actions, not_data_actions, created)
+            VALUES ($id, $name, $description, $actions, $notActions, $created);
+            """);
+        command.Parameters.AddWithValue("$id", row.Id.ToString("D"));
+        command.Parameters.AddWithValue("$name", row.Name);
+        command.Parameters.AddWithValue("$description", (object?)row.Description ?? DBNull.Value);
+        command.Parameters.AddWithValue("$actions", row.DataActions);
+        command.Parameters.AddWithValue("$notActions", row.NotDataActions);
+        command.Parameters.AddWithValue("$created", row.Created);
+        command.ExecuteNonQuery();
+        BumpRbacVersion();
+    }
+
+    public void DeleteRoleDefinition(Guid id)
+    {
+        using var command = Command("DELETE FROM role_definition WHERE id = $id;");
+        command.Parameters.AddWithValue("$id", id.ToString("D"));
+        command.ExecuteNonQuery();
+        BumpRbacVersion();
+    }
+
+    public List<RoleAssignmentRow> ReadRoleAssignments()
+    {
+        using var command = Command("SELECT id, principal_id, principal_name, principal_type, role_definition_id, scope, created FROM role_assignment ORDER BY created, id;");
+        using var reader = command.ExecuteReader();
+        var rows = new List<RoleAssignmentRow>();
+        while (reader.Read())
+        {
+            rows.Add(new RoleAssignmentRow(Guid.Parse(reader.GetString(0)), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3), Guid.Parse(reader.GetString(4)), reader.GetString(5), reader.GetInt64(6)));
+        }
+
+        return rows;
+    }
+
+    public void InsertRoleAssignment(RoleAssignmentRow row) => InsertRoleAssignment(Connection, tx!, row, bump: true);
+
+    internal static void InsertRoleAssignment(SqliteConnection connection, SqliteTransaction tx, RoleAssignmentRow row, bool bump)
+    {
+        using (var command = Command(connection, tx, """
+            INSERT INTO role_assignment (id, principal_id, principal_name, principal_type, role_definition_id, scope, created)
+            VALUES ($id, $principalId, $principalName, $principalType, $role, $scope, $created);
+            """))
+        {
+            command.Parameters.AddWithValue("$id", row.Id.ToString("D"));
+            command.Parameters.AddWithValue("$principalId", row.PrincipalId);
+            command.Parameters.AddWithValue("$principalName", (object?)row.PrincipalName ?? DBNull.Value);
+            command.Parameters.AddWithValue("$principalType", row.PrincipalType);
+            command.Parameters.AddWithValue("$role", row.RoleDefinitionId.ToString("D"));
+            command.Parameters.AddWithValue("$scope", row.Scope);
+            command.Parameters.AddWithValue("$created", row.Created);
+            command.ExecuteNonQuery();
+        }
+
+        if (bump)
+        {
+            using var command = Command(connection, tx, "UPDATE vault SET rbac_version = rbac_version + 1 WHERE id = 1;");
+            command.ExecuteNonQuery();
+        }
+    }
+
+    public void DeleteRoleAssignment(Guid id)
+    {
+        using var command = Command("DELETE FROM role_assignment WHERE id = $id;");
+        command.Parameters.AddWithValue("$id", id.ToString("D"));
+        command.ExecuteNonQuery();
+        BumpRbacVersion();
+    }
+
     // ---- re-encryption -----------------------------------------------------------------------
 
     public long CountVersionsBelowTerm(int term)
