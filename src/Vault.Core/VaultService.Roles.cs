@@ -176,7 +176,12 @@ public sealed partial class VaultService
     /// <summary>What the decider says for a principal (with its groups), an action and a scope, and why.</summary>
     public VaultAccessDecision TestAccess(CallerContext subject, string action, string scope)
     {
-        Authorize(VaultActions.RoleAssignmentRead, RbacScope.Root);
+        // Anyone may ask about themselves (they could find out by trying); about others, only who may read assignments.
+        if (!string.Equals(subject.Principal.Id, Caller.Principal.Id, StringComparison.OrdinalIgnoreCase))
+        {
+            Authorize(VaultActions.RoleAssignmentRead, RbacScope.Root);
+        }
+
         return session.Access(Caller, Now).Decider.Decide(subject, action.Trim(), RbacScope.Normalize(scope));
     }
 

@@ -59,6 +59,7 @@ public abstract class VaultCmdlet : PSCmdlet
         VaultErrorKind.InvalidData => ErrorCategory.InvalidData,
         VaultErrorKind.Unavailable => ErrorCategory.ResourceUnavailable,
         VaultErrorKind.AuthenticationFailed => ErrorCategory.AuthenticationError,
+        VaultErrorKind.PermissionDenied => ErrorCategory.PermissionDenied,
         _ => ErrorCategory.NotSpecified,
     };
 

@@ -11,10 +11,11 @@ public sealed class ModuleTests : IDisposable
 
     public static readonly string[] Cmdlets =
     [
-        "Backup-VaultSecret", "Export-VaultKeyring", "Get-Vault", "Get-VaultSecret", "Import-VaultKeyring", "Invoke-VaultKeyRotation",
-        "Lock-Vault", "New-Vault", "Register-Vault", "Remove-Vault", "Remove-VaultSecret", "Restore-VaultSecret",
-        "Set-VaultDefault", "Set-VaultKeyProtector", "Set-VaultSecret", "Undo-VaultSecretRemoval", "Unlock-Vault",
-        "Unregister-Vault", "Update-Vault", "Update-VaultSecret",
+        "Backup-VaultSecret", "Export-VaultKeyring", "Get-Vault", "Get-VaultContext", "Get-VaultRoleAssignment", "Get-VaultRoleDefinition",
+        "Get-VaultSecret", "Import-VaultKeyring", "Invoke-VaultKeyRotation", "Lock-Vault", "New-Vault", "New-VaultRoleAssignment",
+        "New-VaultRoleDefinition", "Register-Vault", "Remove-Vault", "Remove-VaultRoleAssignment", "Remove-VaultRoleDefinition",
+        "Remove-VaultSecret", "Restore-VaultSecret", "Set-VaultDefault", "Set-VaultKeyProtector", "Set-VaultSecret",
+        "Test-VaultAccess", "Undo-VaultSecretRemoval", "Unlock-Vault", "Unregister-Vault", "Update-Vault", "Update-VaultSecret",
     ];
 
     [Fact]

@@ -69,17 +69,17 @@ public sealed class AccessDecider
         }
 
         var reason = consideredRoles.Count == 0
-            ? $"no role is assigned to {caller.Principal} or its groups at a scope that covers {scope}."
+            ? $"No role is assigned to {caller.Principal} or its groups at a scope that covers {scope}."
             : excludedBy is not null
                 ? $"{excludedBy} excludes {action} (NotDataActions), and no other role assigned at a scope that covers {scope} grants it."
-                : $"the roles assigned at a scope that covers {scope} ({string.Join(", ", consideredRoles.Distinct())}) do not grant {action}.";
+                : $"The roles assigned at a scope that covers {scope} ({string.Join(", ", consideredRoles.Distinct())}) do not grant {action}.";
         return new VaultAccessDecision
         {
             Allowed = false,
             Principal = caller.Principal.ToString(),
             Action = action,
             Scope = scope,
-            Reason = "Denied: " + reason,
+            Reason = reason,
         };
     }
 }

@@ -1,0 +1,28 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using Vault.Core;
+using Vault.Core.Authorization;
+
+namespace Vault.PowerShell.Completion;
+
+/// <summary>Completes role names (quoted: they have spaces): the built-in ones, and the vault's custom ones where the caller may read them.</summary>
+public sealed class RoleNameCompleter : IArgumentCompleter
+{
+    /// <inheritdoc />
+    public IEnumerable<CompletionResult> CompleteArgument(
+        string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        IEnumerable<string> names = BuiltInRoles.All.Select(r => r.Name);
+        try
+        {
+            names = VaultManager.ForCurrentUser().Open(fakeBoundParameters["VaultName"] as string).GetRoleDefinitions().Select(r => r.Name);
+        }
+        catch (Exception)
+        {
+            // The built-in roles are in every vault.
+        }
+
+        return Completions.From(names, wordToComplete).Select(r => new CompletionResult($"'{r.CompletionText}'", r.ListItemText, r.ResultType, r.ToolTip)).ToList();
+    }
+}
