@@ -67,7 +67,10 @@ internal sealed class SoftwareKeyProtector : IKeyProtector
     {
         var pending = PendingFileFor(vaultPath);
         var key = NewKey();
-        WriteKeyFile(pending, key, FileMode.Create);
+        var current = KeyFileFor(vaultPath);
+        // A shared vault's key file is group-readable (about_Vault_RBAC): its replacement keeps that mode.
+        UnixFileMode? mode = !OperatingSystem.IsWindows() && File.Exists(current) ? File.GetUnixFileMode(current) : null;
+        WriteKeyFile(pending, key, FileMode.Create, mode);
         return new SoftwareKeyProtector(KeyFileFor(vaultPath), key, pending, created: true);
     }
 
@@ -144,7 +147,7 @@ internal sealed class SoftwareKeyProtector : IKeyProtector
         return key;
     }
 
-    private static void WriteKeyFile(string path, byte[] key, FileMode mode)
+    private static void WriteKeyFile(string path, byte[] key, FileMode mode, UnixFileMode? unixMode = null)
     {
         var options = new FileStreamOptions { Mode = mode, Access = FileAccess.Write, Share = FileShare.None };
         if (!OperatingSystem.IsWindows())
@@ -152,9 +155,16 @@ internal sealed class SoftwareKeyProtector : IKeyProtector
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        using var stream = new FileStream(path, options);
-        stream.Write(key);
-        stream.Flush(flushToDisk: true);
+        using (var stream = new FileStream(path, options))
+        {
+            stream.Write(key);
+            stream.Flush(flushToDisk: true);
+        }
+
+        if (unixMode is { } wanted && !OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, wanted & (UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite));
+        }
     }
 
     /// <summary>The key in a file, or null when there is no file; a file of the wrong size is refused.</summary>
