@@ -1,5 +1,6 @@
 using System.Security;
 using Microsoft.Data.Sqlite;
+using Vault.Core.Identity;
 
 namespace Vault.Core.Tests;
 
@@ -18,6 +19,14 @@ public sealed class TestHome : IDisposable
     public FakeClock Clock { get; } = new();
 
     public VaultManager Manager { get; }
+
+    /// <summary>The same home, as another principal (only the core's tests can do this).</summary>
+    public VaultManager As(CallerContext caller) => new(Directory, Clock, caller);
+
+    public static CallerContext Caller(string id, params string[] groups) => new(
+        new Identity.Principal(id, "user-" + id, VaultPrincipalType.User),
+        groups.Select(g => new Identity.Principal(g, "group-" + g, VaultPrincipalType.Group)),
+        "test");
 
     /// <summary>Creates a vault (named v1, v2... unless given) and opens its data plane.</summary>
     public VaultService NewVault(string? name = null, int retentionDays = 90, bool purgeProtection = false)
