@@ -13,6 +13,8 @@ public sealed class ShouldProcessTests : IDisposable
     private string State() => string.Join("\n", shell.Run("""
         Get-Vault | ForEach-Object { "$($_.VaultName)|$($_.IsDefault)|$($_.SoftDeleteRetentionInDays)|$($_.EnablePurgeProtection)|$($_.KeyProtector)|$($_.KeyringTerms)" }
         Get-ChildItem -Path $env:VAULT_HOME -Recurse -File -Filter *.key | ForEach-Object { [Convert]::ToBase64String([IO.File]::ReadAllBytes($_.FullName)) }
+        Get-Vault | ForEach-Object { Get-VaultRoleDefinition -VaultName $_.VaultName } | ForEach-Object { "role:$($_.Name)" }
+        Get-Vault | ForEach-Object { Get-VaultRoleAssignment -VaultName $_.VaultName } | ForEach-Object { "assignment:$($_.RoleDefinitionName)|$($_.PrincipalId)|$($_.Scope)" }
         Get-Vault | ForEach-Object { Get-VaultSecret -VaultName $_.VaultName -Name * } | ForEach-Object { "$($_.Name)|$($_.Version)|$($_.Enabled)|$($_.ContentType)" }
         Get-Vault | ForEach-Object { Get-VaultSecret -VaultName $_.VaultName -InRemovedState } | ForEach-Object { "deleted:$($_.Name)" }
         Get-ChildItem -Path $env:VAULT_HOME -Recurse -File -Name | Sort-Object
@@ -40,6 +42,10 @@ public sealed class ShouldProcessTests : IDisposable
         "Set-VaultKeyProtector -VaultName sp-vault -KeyProtector Pkcs11 -Pkcs11Library /usr/lib/softhsm/libsofthsm2.so -TokenLabel any",
         "Export-VaultKeyring -VaultName sp-vault -OutputFile (Join-Path $env:VAULT_HOME 'keyring.bin') -Password (ConvertTo-SecureString 'long password' -AsPlainText -Force)",
         "Import-VaultKeyring -VaultName sp-vault -InputFile (Join-Path $env:VAULT_HOME 'ready.keyring') -Password (ConvertTo-SecureString 'long password' -AsPlainText -Force)",
+        "New-VaultRoleDefinition -VaultName sp-vault -Name 'New Role' -DataActions 'Vault/vault/read/action'",
+        "Remove-VaultRoleDefinition -VaultName sp-vault -Name 'Spare Role'",
+        "New-VaultRoleAssignment -VaultName sp-vault -RoleDefinitionName 'Vault Reader' -PrincipalId uid:4321",
+        "Remove-VaultRoleAssignment -VaultName sp-vault -RoleDefinitionName 'Vault Reader' -PrincipalName uid:1234",
     };
 
     private void Prepare()
@@ -52,6 +58,8 @@ public sealed class ShouldProcessTests : IDisposable
             Backup-VaultSecret sp-vault ready (Join-Path $env:VAULT_HOME 'ready.blob') | Out-Null
             Remove-VaultSecret sp-vault ready -Force; Remove-VaultSecret sp-vault ready -InRemovedState -Force
             Export-VaultKeyring sp-vault (Join-Path $env:VAULT_HOME 'ready.keyring') -Password (ConvertTo-SecureString 'long password' -AsPlainText -Force) | Out-Null
+            New-VaultRoleDefinition sp-vault -Name 'Spare Role' -DataActions 'Vault/vault/read/action' | Out-Null
+            New-VaultRoleAssignment sp-vault 'Vault Reader' -PrincipalId uid:1234 | Out-Null
             """).Succeeded();
     }
 
