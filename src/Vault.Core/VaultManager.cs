@@ -339,7 +339,7 @@ public sealed class VaultManager
     public VaultInfo Unlock(string? name, System.Security.SecureString? pin)
     {
         var vault = Open(name);
-        vault.Authorize(VaultActions.KeyringUnlock, RbacScope.Root);
+        vault.AuthorizeVaultWide(VaultActions.KeyringUnlock);
         var bytes = KeyProtectors.PinBytes(pin);
         try
         {
@@ -360,7 +360,7 @@ public sealed class VaultManager
     public VaultInfo Lock(string? name)
     {
         var vault = Open(name);
-        vault.Authorize(VaultActions.KeyringUnlock, RbacScope.Root);
+        vault.AuthorizeVaultWide(VaultActions.KeyringUnlock);
         vault.Session.Lock();
         return GetVault(vault.VaultName);
     }
@@ -383,7 +383,7 @@ public sealed class VaultManager
     /// <summary>A vault's information, for a caller allowed <paramref name="action"/> on it.</summary>
     private VaultInfo ReadInfoAs(RegisteredVault registered, string? defaultVault, string action)
     {
-        Service(registered).Authorize(action, RbacScope.Root);
+        Service(registered).AuthorizeVaultWide(action);
         return ReadInfo(registered, defaultVault);
     }
 

@@ -214,7 +214,7 @@ public sealed partial class VaultService
     };
 
     /// <summary>Each action must be one Vault knows, or a pattern that matches at least one.</summary>
-    private static string[] CheckActions(string role, IEnumerable<string> actions, string field)
+    public static string[] CheckActions(string role, IEnumerable<string> actions, string field)
     {
         var list = actions.Select(a => a.Trim()).Where(a => a.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
         foreach (var action in list)

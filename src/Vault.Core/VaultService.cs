@@ -459,6 +459,19 @@ public sealed partial class VaultService
         }
     }
 
+    /// <summary>
+    /// For the vault as a whole (Get-Vault, Unlock-Vault): allowed to whoever holds the action at
+    /// some scope, so a role on some secrets is enough to see the vault and unlock it for them.
+    /// </summary>
+    internal void AuthorizeVaultWide(string action)
+    {
+        var decider = session.Access(Caller, Now).Decider;
+        if (!decider.GrantsAnywhere(Caller, action))
+        {
+            throw VaultErrors.AccessDenied(decider.Decide(Caller, action, RbacScope.Root), VaultName);
+        }
+    }
+
     /// <summary>Which secrets a listing shows: all, with readMetadata on the vault; otherwise those it covers one by one.</summary>
     private Func<string, bool> Visibility()
     {

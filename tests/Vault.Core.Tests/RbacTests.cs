@@ -78,6 +78,11 @@ public sealed class RbacTests : IDisposable
         Throws(() => vault.GetSecret("db"), "AccessDenied");
         Assert.Equal(["app1-db"], vault.ListSecrets().Select(s => s.Name));
         Throws(() => vault.Set("app1-db", "no"), "AccessDenied");
+
+        // A role somewhere in the vault is enough to see it and unlock it, not to act at /.
+        Assert.Equal("rbac-vault", subject.GetVault("rbac-vault").VaultName);
+        Assert.True(subject.Unlock("rbac-vault", null).Unlocked);
+        Throws(() => subject.UpdateVault("rbac-vault", 30, null), "AccessDenied");
         admin.Open("rbac-vault").DeleteSecret("app1-db");
         Assert.Equal(["app1-db"], vault.ListDeletedSecrets().Select(s => s.Name));
     }

@@ -23,6 +23,26 @@ public sealed class AccessDecider
             .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.OrdinalIgnoreCase);
     }
 
+    /// <summary>
+    /// Whether any assignment of the caller, at any scope, grants the action: for what a vault-wide
+    /// view needs from everyone who has a role somewhere in it (seeing the vault, unlocking it).
+    /// </summary>
+    public bool GrantsAnywhere(CallerContext caller, string action)
+    {
+        foreach (var id in caller.Ids)
+        {
+            if (byPrincipal.TryGetValue(id, out var assignments)
+                && assignments.Any(a => roles.TryGetValue(a.RoleId, out var role)
+                    && role.DataActions.Any(p => ActionPattern.Matches(p, action))
+                    && !role.NotDataActions.Any(p => ActionPattern.Matches(p, action))))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public VaultAccessDecision Decide(CallerContext caller, string action, string scope)
     {
         var consideredRoles = new List<string>();

@@ -37,7 +37,10 @@ public static class VaultActions
     /// <summary>Reserved for key operations (a later step): Vault Crypto User's actions.</summary>
     public const string KeysUse = "Vault/keys/use/action";
 
-    /// <summary>Each cmdlet and the action it needs (secret operations at /secrets/&lt;name&gt;, the rest at /).</summary>
+    /// <summary>
+    /// Each cmdlet and the action it needs: secret operations at /secrets/&lt;name&gt;; Get-Vault,
+    /// Unlock-Vault and Lock-Vault wherever the caller holds the action (any scope); the rest at /.
+    /// </summary>
     public static IReadOnlyList<(string Operation, string Action)> Operations { get; } =
     [
         ("Get-Vault", VaultRead),

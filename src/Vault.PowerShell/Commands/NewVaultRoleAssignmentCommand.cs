@@ -40,10 +40,11 @@ public sealed class NewVaultRoleAssignmentCommand : VaultCmdlet
     protected override void ProcessRecord() => Try(() =>
     {
         var vault = OpenVault(VaultName);
+        var scope = Vault.Core.Authorization.RbacScope.Normalize(Scope);
         var principal = PrincipalParameters.Resolve(ParameterSetName == ByName ? PrincipalName : null, ParameterSetName == ById ? PrincipalId : null, PrincipalType);
-        if (ShouldProcess(vault.VaultName, $"Assign '{RoleDefinitionName}' to {principal} at '{Scope}'"))
+        if (ShouldProcess(vault.VaultName, $"Assign '{RoleDefinitionName}' to {principal} at '{scope}'"))
         {
-            WriteObject(vault.NewRoleAssignment(RoleDefinitionName, principal, Scope));
+            WriteObject(vault.NewRoleAssignment(RoleDefinitionName, principal, scope));
         }
     });
 }

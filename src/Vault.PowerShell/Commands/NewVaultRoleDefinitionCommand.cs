@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Vault.Core;
 
 namespace Vault.PowerShell.Commands;
 
@@ -56,6 +57,9 @@ public sealed class NewVaultRoleDefinitionCommand : VaultCmdlet
             return;
         }
 
+        // Bad actions are refused before -WhatIf reports what would be done.
+        VaultService.CheckActions(Name, DataActions, nameof(DataActions));
+        VaultService.CheckActions(Name, NotDataActions, nameof(NotDataActions));
         if (ShouldProcess(vault.VaultName, $"Create role '{Name}'"))
         {
             WriteObject(vault.NewRoleDefinition(Name, Description, DataActions, NotDataActions));

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Vault.Core;
 
 namespace Vault.PowerShell.Commands;
 
@@ -45,13 +46,15 @@ public sealed class RemoveVaultRoleAssignmentCommand : VaultCmdlet
     protected override void ProcessRecord() => Try(() =>
     {
         var vault = OpenVault(VaultName);
-        var id = ParameterSetName == ById ? Id : vault.FindRoleAssignment(RoleDefinitionName, PrincipalName, Scope).Id;
-        if (!ShouldProcess(vault.VaultName, $"Remove role assignment {id}", Force))
+        var assignment = ParameterSetName == ById
+            ? vault.GetRoleAssignments().FirstOrDefault(a => a.Id == Id) ?? throw VaultErrors.RoleAssignmentNotFound(vault.VaultName, Id.ToString())
+            : vault.FindRoleAssignment(RoleDefinitionName, PrincipalName, Scope);
+        if (!ShouldProcess(vault.VaultName, $"Remove the assignment of '{assignment.RoleDefinitionName}' to {assignment.PrincipalName ?? assignment.PrincipalId} at '{assignment.Scope}'", Force))
         {
             return;
         }
 
-        var removed = vault.RemoveRoleAssignment(id);
+        var removed = vault.RemoveRoleAssignment(assignment.Id);
         if (PassThru)
         {
             WriteObject(removed);
