@@ -178,4 +178,7 @@ public static class VaultErrors
 
     public static VaultException LastAdministrator(string vault) =>
         E("LastAdministrator", VaultErrorKind.InvalidOperation, vault, F(Messages.LastAdministrator, vault));
+
+    public static VaultException InvalidAction(string action) =>
+        E("InvalidAction", VaultErrorKind.InvalidArgument, action, F(Messages.InvalidAction, action));
 }

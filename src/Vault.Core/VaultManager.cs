@@ -353,16 +353,24 @@ public sealed class VaultManager
             }
         }
 
-        return GetVault(vault.VaultName);
+        return InfoOf(vault.VaultName);
     }
 
-    /// <summary>Zeroes a vault's keyring in this process and forgets its PIN.</summary>
+    /// <summary>
+    /// Zeroes a vault's keyring in this process and forgets its PIN. It needs no role: it only
+    /// forgets what this process holds.
+    /// </summary>
     public VaultInfo Lock(string? name)
     {
         var vault = Open(name);
-        vault.AuthorizeVaultWide(VaultActions.KeyringUnlock);
         vault.Session.Lock();
-        return GetVault(vault.VaultName);
+        return InfoOf(vault.VaultName);
+    }
+
+    private VaultInfo InfoOf(string name)
+    {
+        var data = registry.Read();
+        return ReadInfo(data.Find(name)!, data.DefaultVault);
     }
 
     /// <summary>The data plane of a vault; <paramref name="name"/> null means the default vault.</summary>
@@ -387,9 +395,9 @@ public sealed class VaultManager
         return ReadInfo(registered, defaultVault);
     }
 
-    private static VaultSession Session(RegisteredVault registered) => VaultSession.Get(registered.Path, registered.Name);
+    private VaultSession Session(RegisteredVault registered) => VaultSession.Get(registered.Path, registered.Name, caller);
 
-    private static VaultInfo ReadInfo(RegisteredVault registered, string? defaultVault)
+    private VaultInfo ReadInfo(RegisteredVault registered, string? defaultVault)
     {
         var session = Session(registered);
         VaultRow row;

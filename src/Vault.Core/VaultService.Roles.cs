@@ -13,7 +13,7 @@ public sealed partial class VaultService
     {
         Authorize(VaultActions.RoleDefinitionRead, RbacScope.Root);
         pattern ??= NamePattern.All;
-        return session.Access(Caller, Now).Roles
+        return session.Access().Roles
             .Where(r => pattern.IsMatch(r.Name))
             .Select(r => WithVault(r))
             .ToList();
@@ -110,7 +110,7 @@ public sealed partial class VaultService
     public IEnumerable<VaultRoleAssignment> GetRoleAssignments(string? principal = null, string? scope = null, string? roleName = null)
     {
         Authorize(VaultActions.RoleAssignmentRead, RbacScope.Root);
-        var access = session.Access(Caller, Now);
+        var access = session.Access();
         var normalizedScope = scope is null ? null : RbacScope.Normalize(scope);
         return access.Assignments
             .Where(a => principal is null
@@ -148,7 +148,7 @@ public sealed partial class VaultService
     public VaultRoleAssignment RemoveRoleAssignment(Guid id)
     {
         Authorize(VaultActions.RoleAssignmentDelete, RbacScope.Root);
-        var roles = session.Access(Caller, Now).Roles;
+        var roles = session.Access().Roles;
         using var db = Store.BeginWrite();
         var assignments = db.ReadRoleAssignments();
         var row = assignments.FirstOrDefault(a => a.Id == id) ?? throw VaultErrors.RoleAssignmentNotFound(VaultName, id.ToString());
@@ -176,17 +176,25 @@ public sealed partial class VaultService
     /// <summary>What the decider says for a principal (with its groups), an action and a scope, and why.</summary>
     public VaultAccessDecision TestAccess(CallerContext subject, string action, string scope)
     {
+        action = action.Trim();
+        if (!VaultActions.All.Contains(action, StringComparer.OrdinalIgnoreCase))
+        {
+            throw VaultErrors.InvalidAction(action);
+        }
+
+        var normalized = RbacScope.Normalize(scope);
+
         // Anyone may ask about themselves (they could find out by trying); about others, only who may read assignments.
         if (!string.Equals(subject.Principal.Id, Caller.Principal.Id, StringComparison.OrdinalIgnoreCase))
         {
             Authorize(VaultActions.RoleAssignmentRead, RbacScope.Root);
         }
 
-        return session.Access(Caller, Now).Decider.Decide(subject, action.Trim(), RbacScope.Normalize(scope));
+        return session.Access().Decider.Decide(subject, action, normalized);
     }
 
     private VaultRoleDefinition FindRole(string name) =>
-        session.Access(Caller, Now).Roles.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))
+        session.Access().Roles.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))
         ?? throw VaultErrors.RoleDefinitionNotFound(name, VaultName);
 
     private VaultRoleDefinition WithVault(VaultRoleDefinition role) => new()

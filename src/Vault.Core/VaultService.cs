@@ -452,7 +452,7 @@ public sealed partial class VaultService
     /// <summary>Refuses the call unless the caller's roles allow the action at the scope. Decided before any data is read.</summary>
     internal void Authorize(string action, string scope)
     {
-        var decision = session.Access(Caller, Now).Decider.Decide(Caller, action, scope);
+        var decision = session.Access().Decider.Decide(Caller, action, scope);
         if (!decision.Allowed)
         {
             throw VaultErrors.AccessDenied(decision, VaultName);
@@ -465,7 +465,7 @@ public sealed partial class VaultService
     /// </summary>
     internal void AuthorizeVaultWide(string action)
     {
-        var decider = session.Access(Caller, Now).Decider;
+        var decider = session.Access().Decider;
         if (!decider.GrantsAnywhere(Caller, action))
         {
             throw VaultErrors.AccessDenied(decider.Decide(Caller, action, RbacScope.Root), VaultName);
@@ -475,7 +475,7 @@ public sealed partial class VaultService
     /// <summary>Which secrets a listing shows: all, with readMetadata on the vault; otherwise those it covers one by one.</summary>
     private Func<string, bool> Visibility()
     {
-        var decider = session.Access(Caller, Now).Decider;
+        var decider = session.Access().Decider;
         if (decider.Decide(Caller, VaultActions.SecretReadMetadata, RbacScope.Root).Allowed)
         {
             return _ => true;

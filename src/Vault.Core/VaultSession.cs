@@ -52,7 +52,7 @@ internal sealed class VaultSession : IDisposable
         OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
 
     /// <summary>The session for a vault file, opening (and migrating) it on first use.</summary>
-    public static VaultSession Get(string path, string vaultName)
+    public static VaultSession Get(string path, string vaultName, CallerContext? caller = null)
     {
         if (Sessions.TryGetValue(path, out var session))
         {
@@ -73,14 +73,14 @@ internal sealed class VaultSession : IDisposable
                 return session;
             }
 
-            session = Open(path, vaultName);
+            session = Open(path, vaultName, caller);
             Sessions[path] = session;
             return session;
         }
     }
 
     /// <summary>A session outside the cache, as another process would have (tests use it to stand in for one).</summary>
-    internal static VaultSession OpenDetached(string path, string vaultName) => Open(path, vaultName);
+    internal static VaultSession OpenDetached(string path, string vaultName) => Open(path, vaultName, null);
 
     /// <summary>Forgets a vault file: closes its connections and zeroes its keyring.</summary>
     public static void Evict(string path)
@@ -91,7 +91,7 @@ internal sealed class VaultSession : IDisposable
         }
     }
 
-    private static VaultSession Open(string path, string vaultName)
+    private static VaultSession Open(string path, string vaultName, CallerContext? caller)
     {
         if (!File.Exists(path))
         {
@@ -101,7 +101,9 @@ internal sealed class VaultSession : IDisposable
         VaultStore? store = null;
         try
         {
-            store = VaultStore.Open(path);
+            var upgrader = caller is null ? null : new RoleAssignmentRow(Guid.NewGuid(), caller.Principal.Id, caller.Principal.Name,
+                caller.Principal.Type.ToString(), BuiltInRoles.All[0].Id, RbacScope.Root, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            store = VaultStore.Open(path, upgrader);
             using var db = store.Connect();
             return new VaultSession(store, db.ReadVault());
         }
@@ -124,10 +126,9 @@ internal sealed class VaultSession : IDisposable
 
     /// <summary>
     /// The vault's roles and assignments, re-read when another session has changed them (one small
-    /// query per call). A vault made before roles existed has no assignment at all: the first caller
-    /// to open it is made its Administrator, as a creator is.
+    /// query per call, then a read of both tables only when they changed).
     /// </summary>
-    public Rbac Access(CallerContext caller, long now)
+    public Rbac Access()
     {
         long version;
         using (var db = Store.Connect())
@@ -140,23 +141,12 @@ internal sealed class VaultSession : IDisposable
             return cached;
         }
 
-        using (var db = Store.BeginWrite())
-        {
-            var assignments = db.ReadRoleAssignments();
-            if (assignments.Count == 0)
-            {
-                db.InsertRoleAssignment(new RoleAssignmentRow(Guid.NewGuid(), caller.Principal.Id, caller.Principal.Name, caller.Principal.Type.ToString(), BuiltInRoles.All[0].Id, RbacScope.Root, now));
-                assignments = db.ReadRoleAssignments();
-            }
-
-            var custom = db.ReadRoleDefinitions().Select(RoleFromRow).ToList();
-            var roles = BuiltInRoles.All.Concat(custom).ToList();
-            var decider = new AccessDecider(roles, assignments.Select(AssignmentFromRow));
-            var loaded = new Rbac(db.RbacVersion(), decider, roles, assignments);
-            db.Commit();
-            rbac = loaded;
-            return loaded;
-        }
+        using var read = Store.BeginRead();
+        var assignments = read.ReadRoleAssignments();
+        var roles = BuiltInRoles.All.Concat(read.ReadRoleDefinitions().Select(RoleFromRow)).ToList();
+        var loaded = new Rbac(read.RbacVersion(), new AccessDecider(roles, assignments.Select(AssignmentFromRow)), roles, assignments);
+        rbac = loaded;
+        return loaded;
     }
 
     internal static VaultRoleDefinition RoleFromRow(RoleDefinitionRow row) => new()

@@ -117,6 +117,28 @@ public sealed class RbacTests : IDisposable
     }
 
     [Fact]
+    public void AVaultFromBeforeRolesIsClaimedOnceByItsFirstOpenerAndAnEmptiedOneNever()
+    {
+        var (admin, subject) = NewVault();
+        var path = admin.Open("rbac-vault").Path;
+        Tamper(path, "DROP TABLE role_assignment; DROP TABLE role_definition; ALTER TABLE vault DROP COLUMN rbac_version; PRAGMA user_version = 2;");
+
+        // The subject opens it first after the upgrade: the upgrade makes the subject its administrator, and only the subject.
+        Assert.Equal("db-value", subject.Open("rbac-vault").GetSecret("db").Plain());
+        var claimed = Assert.Single(subject.Open("rbac-vault").GetRoleAssignments());
+        Assert.Equal((Subject.Principal.Id, "Vault Administrator", "/"), (claimed.PrincipalId, claimed.RoleDefinitionName, claimed.Scope));
+        Throws(() => admin.Open("rbac-vault").GetSecret("db"), "AccessDenied");
+        Throws(() => admin.GetVault("rbac-vault"), "AccessDenied");
+
+        // Emptied behind Vault's back, at version 3: nobody is claimed, not even the next caller.
+        Tamper(path, "DELETE FROM role_assignment; UPDATE vault SET rbac_version = rbac_version + 1;");
+        Throws(() => admin.Open("rbac-vault").GetSecret("db"), "AccessDenied");
+        Throws(() => subject.Open("rbac-vault").GetSecret("db"), "AccessDenied");
+        Assert.Empty(subject.Open("rbac-vault").ListSecrets());
+        Throws(() => admin.Open("rbac-vault").GetRoleAssignments().ToList(), "AccessDenied");
+    }
+
+    [Fact]
     public void ARevocationByAnotherProcessTakesEffectAtOnce()
     {
         var (admin, subject) = NewVault();

@@ -88,6 +88,12 @@ public sealed class RbacCmdletTests : IDisposable
         Assert.True(Prop<bool>(self, "Allowed"));
         Assert.Equal("Vault Secrets User at /secrets/app1-*", Prop<string>(self, "GrantedBy"));
 
+        // A role anywhere in the vault shows the vault and unlocks it; Lock-Vault needs none; settings stay decided at '/'.
+        Assert.Equal("rbac-vault", Prop<string>(shell.Run("Get-Vault rbac-vault").Succeeded().Single(), "VaultName"));
+        shell.Run("Lock-Vault rbac-vault; Unlock-Vault rbac-vault | Out-Null; Lock-Vault rbac-vault").Succeeded();
+        var update = shell.Fails("Update-Vault rbac-vault -SoftDeleteRetentionInDays 30", "AccessDenied", terminating: false);
+        Assert.Equal("/", update.TargetObject);
+
         // A pipeline goes on past a denial.
         var result = shell.Run("'app1-db', 'db', 'app1-api' | ForEach-Object { Get-VaultSecret rbac-vault $_ -AsPlainText }");
         Assert.Equal(["app1-db-value", "app1-api-value"], result.Output.Select(o => o.ToString()));
@@ -133,6 +139,19 @@ public sealed class RbacCmdletTests : IDisposable
         var decision = shell.Run("Test-VaultAccess rbac-vault -PrincipalName uid:4242 -Action Vault/vault/read/action").Succeeded().Single();
         Assert.True(Prop<bool>(decision, "Allowed"));
         Assert.Matches(@"Allowed\s+: True", string.Join("\n", shell.Run("Test-VaultAccess rbac-vault -PrincipalName uid:4242 -Action Vault/vault/read/action | Out-String").Output));
+
+        // Test-VaultAccess refuses what it cannot answer honestly: an unknown action or a pattern, a name nobody has.
+        var typo = shell.Fails("Test-VaultAccess rbac-vault -Action Vault/secrets/getSecrets/action", "InvalidAction", terminating: true);
+        Assert.Contains("'Vault/secrets/getSecrets/action' is not a Vault action", typo.Exception.Message);
+        shell.Fails("Test-VaultAccess rbac-vault -Action 'Vault/*'", "InvalidAction", terminating: true);
+        shell.Fails("Test-VaultAccess rbac-vault -PrincipalName no-such-account-xyz -Action Vault/vault/read/action", "PrincipalNotFound", terminating: false);
+        Assert.True(Prop<bool>(shell.Run("Test-VaultAccess rbac-vault -Action vault/VAULT/read/ACTION").Succeeded().Single(), "Allowed"));
+
+        // An id's form gives its type when -PrincipalType is not named.
+        var group = shell.Run("New-VaultRoleAssignment rbac-vault 'Vault Reader' -PrincipalId gid:4243").Succeeded().Single();
+        Assert.Equal("Group", Prop<object>(group, "PrincipalType").ToString());
+        var app = shell.Run("New-VaultRoleAssignment rbac-vault 'Vault Reader' -PrincipalId app:billing").Succeeded().Single();
+        Assert.Equal("Application", Prop<object>(app, "PrincipalType").ToString());
     }
 
     [Fact]

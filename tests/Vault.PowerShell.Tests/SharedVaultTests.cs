@@ -50,9 +50,8 @@ public sealed class SharedVaultTests : IDisposable
     {
         var vaultFile = Path.Combine(shared, "team.vault");
         shell.Run($"New-Vault -Name team -Path '{vaultFile}' | Out-Null; 'db', 'app1-db', 'app1-api' | ForEach-Object {{ Set-VaultSecret team $_ \"$_-value\" }}").Succeeded();
-        // The recipe: the database and SQLite's -wal and -shm files read-write for the group, the key readable.
-        Sh("chmod", "660", vaultFile, vaultFile + "-wal", vaultFile + "-shm");
-        Sh("chmod", "640", vaultFile + ".key");
+        // The recipe, as about_Vault_RBAC writes it: everything read-write for the group, then the key read-only.
+        Sh("sh", "-c", $"chmod 660 '{vaultFile}'* && chmod 640 '{vaultFile}.key'");
         Assert.Equal(group, Sh("stat", "-c", "%G", vaultFile).Trim());
 
         var register = AsMember($"Register-Vault -Path '{vaultFile}' -PassThru | ForEach-Object VaultName");
@@ -66,6 +65,9 @@ public sealed class SharedVaultTests : IDisposable
 
         shell.Run($"New-VaultRoleAssignment team -PrincipalName {member} -RoleDefinitionName 'Vault Secrets User' -Scope '/secrets/app1-*' | Out-Null").Succeeded();
         Assert.Equal("app1-db-value", AsMember("Get-VaultSecret -VaultName team -Name app1-db -AsPlainText").Trim());
+        // A role anywhere in the vault is enough to see it; a role at a secret scope never changes it.
+        Assert.Equal("team", AsMember("Get-Vault -Name team | ForEach-Object VaultName").Trim());
+        Assert.Contains("AccessDenied,Vault.PowerShell.Commands.UpdateVaultCommand", AsMember("Update-Vault -Name team -SoftDeleteRetentionInDays 30"));
         Assert.Equal("app1-api,app1-db", AsMember("(Get-VaultSecret -VaultName team | ForEach-Object Name) -join ','").Trim());
         Assert.Contains("AccessDenied", AsMember("Get-VaultSecret -VaultName team -Name db -AsPlainText"));
         Assert.Contains("AccessDenied", AsMember("Set-VaultSecret -VaultName team -Name app1-db -SecretValue 'mine'"));

@@ -55,7 +55,7 @@ public static class VaultActions
         ("Undo-VaultSecretRemoval", SecretRecover),
         ("Backup-VaultSecret", SecretBackup),
         ("Restore-VaultSecret", SecretRestore),
-        ("Unlock-Vault, Lock-Vault", KeyringUnlock),
+        ("Unlock-Vault", KeyringUnlock),
         ("Invoke-VaultKeyRotation", KeyringRotate),
         ("Set-VaultKeyProtector", KeyringProtector),
         ("Export-VaultKeyring", KeyringExport),

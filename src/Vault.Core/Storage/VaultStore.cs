@@ -26,7 +26,11 @@ internal sealed class VaultStore : IDisposable
     public string Path { get; }
 
     /// <summary>Opens an existing vault file, migrating its schema forward if it is older than this module.</summary>
-    public static VaultStore Open(string path)
+    /// <param name="firstAdministrator">
+    /// When the file predates roles (schema &lt; 3), the caller who upgrades it: made its Administrator
+    /// in the upgrade's own transaction, as a creator is. A vault never gets one in any other way.
+    /// </param>
+    public static VaultStore Open(string path, RoleAssignmentRow? firstAdministrator = null)
     {
         if (!File.Exists(path))
         {
@@ -37,7 +41,7 @@ internal sealed class VaultStore : IDisposable
         try
         {
             using var db = store.Connect();
-            store.Migrate(db.Connection);
+            store.Migrate(db.Connection, firstAdministrator);
             return store;
         }
         catch
@@ -164,7 +168,9 @@ internal sealed class VaultStore : IDisposable
         }
     }
 
-    private void Migrate(SqliteConnection connection)
+    private const int RbacSchemaVersion = 3;
+
+    private void Migrate(SqliteConnection connection, RoleAssignmentRow? firstAdministrator)
     {
         var (applicationId, version) = ReadHeader(connection);
         if (applicationId != Schema.ApplicationId)
@@ -186,6 +192,11 @@ internal sealed class VaultStore : IDisposable
         // Another process may have migrated while this one waited for the write lock.
         var (_, current) = ReadHeader(connection, tx);
         ApplyMigrations(connection, tx, current);
+        if (current < RbacSchemaVersion && firstAdministrator is not null)
+        {
+            VaultDb.InsertRoleAssignment(connection, tx, firstAdministrator, bump: true);
+        }
+
         tx.Commit();
     }
 

@@ -28,7 +28,7 @@ public sealed class NewVaultRoleAssignmentCommand : VaultCmdlet
     [Parameter(ParameterSetName = ById, Mandatory = true)]
     public string PrincipalId { get; set; } = string.Empty;
 
-    /// <summary>User (the default), Group or Application.</summary>
+    /// <summary>User (the default for a name), Group or Application; for an id, its form says (gid: is a group).</summary>
     [Parameter]
     public VaultPrincipalType PrincipalType { get; set; } = VaultPrincipalType.User;
 
@@ -41,7 +41,8 @@ public sealed class NewVaultRoleAssignmentCommand : VaultCmdlet
     {
         var vault = OpenVault(VaultName);
         var scope = Vault.Core.Authorization.RbacScope.Normalize(Scope);
-        var principal = PrincipalParameters.Resolve(ParameterSetName == ByName ? PrincipalName : null, ParameterSetName == ById ? PrincipalId : null, PrincipalType);
+        VaultPrincipalType? type = MyInvocation.BoundParameters.ContainsKey(nameof(PrincipalType)) ? PrincipalType : null;
+        var principal = PrincipalParameters.Resolve(ParameterSetName == ByName ? PrincipalName : null, ParameterSetName == ById ? PrincipalId : null, type);
         if (ShouldProcess(vault.VaultName, $"Assign '{RoleDefinitionName}' to {principal} at '{scope}'"))
         {
             WriteObject(vault.NewRoleAssignment(RoleDefinitionName, principal, scope));

@@ -7,14 +7,26 @@ namespace Vault.PowerShell.Commands;
 /// <summary>Resolves -PrincipalName or -PrincipalId to a principal, as the operating system knows it.</summary>
 internal static class PrincipalParameters
 {
-    public static Principal Resolve(string? name, string? id, VaultPrincipalType type)
+    /// <param name="type">The type the user gave, or null to take it from the id's form (gid: is a group, app: an application).</param>
+    public static Principal Resolve(string? name, string? id, VaultPrincipalType? type)
     {
         if (id is not null)
         {
+            var kind = type ?? TypeOfId(id);
             // An id need not be an account of this computer (a shared vault's other machines).
-            return OsIdentity.Resolve(id, type) ?? new Principal(id, id, type);
+            return OsIdentity.Resolve(id, kind) ?? new Principal(id, id, kind);
         }
 
-        return OsIdentity.Resolve(name!, type) ?? throw VaultErrors.PrincipalNotFound(name!, type);
+        var nameType = type ?? VaultPrincipalType.User;
+        return OsIdentity.Resolve(name!, nameType) ?? throw VaultErrors.PrincipalNotFound(name!, nameType);
     }
+
+    public static bool LooksLikeId(string value) =>
+        value.StartsWith("uid:", StringComparison.OrdinalIgnoreCase) || value.StartsWith("gid:", StringComparison.OrdinalIgnoreCase)
+        || value.StartsWith("app:", StringComparison.OrdinalIgnoreCase) || value.StartsWith("S-1-", StringComparison.OrdinalIgnoreCase);
+
+    private static VaultPrincipalType TypeOfId(string id) =>
+        id.StartsWith("gid:", StringComparison.OrdinalIgnoreCase) ? VaultPrincipalType.Group
+        : id.StartsWith("app:", StringComparison.OrdinalIgnoreCase) ? VaultPrincipalType.Application
+        : VaultPrincipalType.User;
 }

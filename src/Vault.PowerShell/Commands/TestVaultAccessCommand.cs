@@ -34,7 +34,10 @@ public sealed class TestVaultAccessCommand : VaultCmdlet
         var vault = OpenVault(VaultName);
         var subject = PrincipalName is null
             ? vault.Caller
-            : OsIdentity.CallerFor(PrincipalName) ?? new CallerContext(PrincipalParameters.Resolve(null, PrincipalName, VaultPrincipalType.User), [], OsIdentity.Authentication);
+            : OsIdentity.CallerFor(PrincipalName)
+                ?? (PrincipalParameters.LooksLikeId(PrincipalName)
+                    ? new CallerContext(PrincipalParameters.Resolve(null, PrincipalName, null), [], OsIdentity.Authentication)
+                    : throw VaultErrors.PrincipalNotFound(PrincipalName, VaultPrincipalType.User));
         WriteObject(vault.TestAccess(subject, Action, Scope));
     });
 }
