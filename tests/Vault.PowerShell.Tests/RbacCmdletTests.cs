@@ -90,7 +90,8 @@ public sealed class RbacCmdletTests : IDisposable
 
         // A role anywhere in the vault shows the vault and unlocks it; Lock-Vault needs none; settings stay decided at '/'.
         Assert.Equal("rbac-vault", Prop<string>(shell.Run("Get-Vault rbac-vault").Succeeded().Single(), "VaultName"));
-        shell.Run("Lock-Vault rbac-vault; Unlock-Vault rbac-vault | Out-Null; Lock-Vault rbac-vault").Succeeded();
+        Assert.Equal("rbac-vault", Prop<string>(shell.Run("Lock-Vault rbac-vault; Unlock-Vault rbac-vault -PassThru").Succeeded().Single(), "VaultName"));
+        shell.Run("Lock-Vault rbac-vault").Succeeded();
         var update = shell.Fails("Update-Vault rbac-vault -SoftDeleteRetentionInDays 30", "AccessDenied", terminating: false);
         Assert.Equal("/", update.TargetObject);
 

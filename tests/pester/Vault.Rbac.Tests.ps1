@@ -585,6 +585,12 @@ Describe 'Vault role-based access control' {
             $null = Assert-AccessDenied -Command "Set-VaultSecret rbac-vault db 'v2'" -Scope '/secrets/db'
         }
 
+        It 'an id gives its type when -PrincipalType is not named' {
+            (New-VaultRoleAssignment rbac-vault -RoleDefinitionName 'Vault Reader' -PrincipalId 'gid:4243').PrincipalType | Should -Be 'Group'
+            (New-VaultRoleAssignment rbac-vault -RoleDefinitionName 'Vault Reader' -PrincipalId 'app:billing').PrincipalType | Should -Be 'Application'
+            (New-VaultRoleAssignment rbac-vault -RoleDefinitionName 'Vault Reader' -PrincipalId 'uid:4244').PrincipalType | Should -Be 'User'
+        }
+
         It 'the only Vault Administrator at / cannot be removed: LastAdministrator' {
             $before = Get-VaultFileState
             $err = { Remove-VaultRoleAssignment rbac-vault -RoleDefinitionName 'Vault Administrator' -PrincipalName $me.PrincipalName -Force -ErrorAction Stop } |
@@ -662,6 +668,46 @@ Describe 'Vault role-based access control' {
             Limit-MyAccess -Role 'Vault Secrets User'
             $null = Assert-AccessDenied -Command "Test-VaultAccess rbac-vault -PrincipalName daemon -Action 'Vault/secrets/getSecret/action'" -Scope '/'
             (Test-VaultAccess rbac-vault -Action 'Vault/secrets/getSecret/action' -Scope '/secrets/db').Allowed | Should -BeTrue
+        }
+    }
+
+    Context 'Test-VaultAccess refuses what it cannot answer' {
+        It 'an action Vault does not know, or a pattern, is InvalidAction' {
+            foreach ($action in 'Vault/secrets/getSecrets/action', 'Vault/*') {
+                $err = { Test-VaultAccess rbac-vault -Action $action -ErrorAction SilentlyContinue } |
+                    Should -Throw -ErrorId 'InvalidAction,Vault.PowerShell.Commands.TestVaultAccessCommand' -PassThru -Because 'InvalidAction is terminating'
+                $err.CategoryInfo.Category | Should -Be ([System.Management.Automation.ErrorCategory]::InvalidArgument)
+                $err.TargetObject | Should -BeExactly $action
+                $err.Exception.Message | Should -BeLikeExactly "'$action' is not a Vault action*"
+            }
+            (Test-VaultAccess rbac-vault -Action 'vault/VAULT/read/ACTION').Allowed | Should -BeTrue -Because 'actions compare case-insensitively'
+        }
+
+        It 'a name this computer does not know is PrincipalNotFound; an unknown id is tested as it is' {
+            { Test-VaultAccess rbac-vault -PrincipalName 'no-such-account-x9' -Action 'Vault/vault/read/action' -ErrorAction Stop } |
+                Should -Throw -ErrorId 'PrincipalNotFound,Vault.PowerShell.Commands.TestVaultAccessCommand'
+            $unknown = Test-VaultAccess rbac-vault -PrincipalId 'uid:99997' -Action 'Vault/vault/read/action'
+            $unknown.Allowed | Should -BeFalse
+            $unknown.Principal | Should -BeLikeExactly '*uid:99997*'
+        }
+    }
+
+    Context 'a role anywhere in the vault' {
+        It 'shows the vault and unlocks it; the settings stay decided at /' {
+            Set-VaultSecret rbac-vault app1-db 'a1'
+            Limit-MyAccess -Role 'Vault Secrets User' -Scope '/secrets/app1-*'
+            (Get-Vault rbac-vault).VaultName | Should -BeExactly 'rbac-vault'
+            (Get-Vault rbac-vault | Get-VaultSecret -Name app1-db -AsPlainText) | Should -BeExactly 'a1'
+            Lock-Vault rbac-vault
+            (Unlock-Vault rbac-vault -PassThru).VaultName | Should -BeExactly 'rbac-vault'
+            $null = Assert-AccessDenied -Command 'Update-Vault rbac-vault -SoftDeleteRetentionInDays 30' -Scope '/'
+        }
+
+        It 'without any role, Get-Vault and Unlock-Vault are denied and Lock-Vault still works' {
+            Limit-MyAccess
+            { Lock-Vault rbac-vault -ErrorAction Stop } | Should -Not -Throw
+            $null = Assert-AccessDenied -Command 'Get-Vault rbac-vault' -Scope '/'
+            $null = Assert-AccessDenied -Command 'Unlock-Vault rbac-vault' -Scope '/'
         }
     }
 
