@@ -83,25 +83,22 @@ public sealed class SharedVaultTests : IDisposable
     {
         var script = $"$ErrorActionPreference = 'Stop'; Import-Module '{Path.Combine(shared, "module", "Vault.psd1")}'; " +
             $"try {{ {command} }} catch {{ \"$($_.FullyQualifiedErrorId): $($_.Exception.Message)\" }}";
-        var info = new ProcessStartInfo("runuser") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = memberHome };
-        foreach (var argument in new[] { "-u", member, "--", "env", $"HOME={memberHome}", $"VAULT_HOME={memberHome}", "DOTNET_CLI_HOME=" + memberHome, "NO_COLOR=1",
-                     "dotnet", Repo.PwshHost, "-NoProfile", "-NonInteractive", "-Command", script })
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info)!;
-        var stderr = new System.Text.StringBuilder();
-        process.ErrorDataReceived += (_, e) => stderr.AppendLine(e.Data);
-        process.BeginErrorReadLine();
-        var stdout = process.StandardOutput.ReadToEnd();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), "the member's pwsh hung");
+        var (_, stdout, stderr) = Start("runuser", memberHome,
+            "-u", member, "--", "env", $"HOME={memberHome}", $"VAULT_HOME={memberHome}", "DOTNET_CLI_HOME=" + memberHome, "NO_COLOR=1",
+            "dotnet", Repo.PwshHost, "-NoProfile", "-NonInteractive", "-Command", script);
         return stdout + stderr;
     }
 
     private static string Sh(string file, params string[] arguments)
     {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var (exitCode, stdout, stderr) = Start(file, null, arguments);
+        Assert.True(exitCode == 0, $"{file} {string.Join(' ', arguments)} failed: {stderr}");
+        return stdout;
+    }
+
+    private static (int ExitCode, string Stdout, string Stderr) Start(string file, string? workingDirectory, params string[] arguments)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory ?? string.Empty };
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
@@ -111,9 +108,9 @@ public sealed class SharedVaultTests : IDisposable
         var stderr = new System.Text.StringBuilder();
         process.ErrorDataReceived += (_, e) => stderr.AppendLine(e.Data);
         process.BeginErrorReadLine();
-        var output = process.StandardOutput.ReadToEnd();
+        var stdout = process.StandardOutput.ReadToEnd();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), $"{file} hung");
         process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', arguments)} failed: {stderr}");
-        return output;
+        return (process.ExitCode, stdout, stderr.ToString());
     }
 }

@@ -730,18 +730,9 @@ SELECT (SELECT key_protector FROM vault)
         It '<Command> -WhatIf changes nothing and says what it would do' -ForEach $whatIfCommands {
             $before = Get-WhatIfState
 
-            # Outside VAULT_HOME, so that the transcript is no part of the state.
-            $transcript = Join-Path $TestDrive "whatif-$([guid]::NewGuid().ToString('N')).txt"
-            Start-Transcript -LiteralPath $transcript -UseMinimalHeader | Out-Null
-            try {
-                $output = & ([scriptblock]::Create("$Command -WhatIf"))
-            }
-            finally {
-                Stop-Transcript | Out-Null
-            }
-
-            $output | Should -BeNullOrEmpty
-            Get-Content -LiteralPath $transcript -Raw | Should -BeLike "*What if: Performing the operation `"$Action`" on target *"
+            $whatIf = Invoke-WhatIf $Command
+            $whatIf.Output | Should -BeNullOrEmpty
+            $whatIf.Shown | Should -BeLike "*What if: Performing the operation `"$Action`" on target *"
             Get-WhatIfState | Should -BeExactly $before
             Get-AllValues wi-vault db | Should -BeExactly @('whatif-2', 'whatif-1')
             Get-VaultSecret sw-vault db -AsPlainText | Should -BeExactly 'software-1'

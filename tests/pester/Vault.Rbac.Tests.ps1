@@ -731,18 +731,9 @@ Describe 'Vault role-based access control' {
             $roles = (Get-VaultRoleDefinition rbac-vault).Name -join ','
             $assignments = (Get-VaultRoleAssignment rbac-vault | ForEach-Object { "$_" }) -join ','
 
-            # Outside VAULT_HOME, so that the transcript is no part of the state.
-            $transcript = Join-Path $TestDrive "whatif-$([guid]::NewGuid().ToString('N')).txt"
-            Start-Transcript -LiteralPath $transcript -UseMinimalHeader | Out-Null
-            try {
-                $output = & ([scriptblock]::Create("$Command -WhatIf"))
-            }
-            finally {
-                Stop-Transcript | Out-Null
-            }
-
-            $output | Should -BeNullOrEmpty
-            Get-Content -LiteralPath $transcript -Raw | Should -BeLikeExactly '*What if: Performing the operation*'
+            $whatIf = Invoke-WhatIf $Command
+            $whatIf.Output | Should -BeNullOrEmpty
+            $whatIf.Shown | Should -BeLikeExactly '*What if: Performing the operation*'
             Get-VaultFileState | Should -BeExactly $before
             (Get-VaultRoleDefinition rbac-vault).Name -join ',' | Should -BeExactly $roles
             (Get-VaultRoleAssignment rbac-vault | ForEach-Object { "$_" }) -join ',' | Should -BeExactly $assignments

@@ -101,18 +101,9 @@ Describe 'Vault ShouldProcess' {
             Initialize-CommandFiles
             $before = Get-VaultState
 
-            # Outside VAULT_HOME, so that the transcript is no part of the state.
-            $transcript = Join-Path $TestDrive "whatif-$([guid]::NewGuid().ToString('N')).txt"
-            Start-Transcript -LiteralPath $transcript -UseMinimalHeader | Out-Null
-            try {
-                $output = & ([scriptblock]::Create("$Command -WhatIf"))
-            }
-            finally {
-                Stop-Transcript | Out-Null
-            }
-
-            $output | Should -BeNullOrEmpty
-            Get-Content -LiteralPath $transcript -Raw | Should -BeLikeExactly '*What if: Performing the operation*'
+            $whatIf = Invoke-WhatIf $Command
+            $whatIf.Output | Should -BeNullOrEmpty
+            $whatIf.Shown | Should -BeLikeExactly '*What if: Performing the operation*'
             Get-VaultState | Should -BeExactly $before
         }
     }

@@ -12,3 +12,20 @@ function Enter-VaultTestHome {
 function Exit-VaultTestHome([string] $Path) {
     Remove-Item -LiteralPath $Path -Recurse -Force -ErrorAction SilentlyContinue
 }
+
+# Runs a command line with -WhatIf under a transcript, outside VAULT_HOME so that the transcript is
+# no part of the vault's state. Returns what the command wrote to the pipeline and what the host showed.
+function Invoke-WhatIf([string] $Command) {
+    $transcript = Join-Path ([IO.Path]::GetTempPath()) "vault-whatif-$([guid]::NewGuid().ToString('N')).txt"
+    Start-Transcript -LiteralPath $transcript -UseMinimalHeader | Out-Null
+    try {
+        $output = & ([scriptblock]::Create("$Command -WhatIf"))
+    }
+    finally {
+        Stop-Transcript | Out-Null
+    }
+
+    $shown = Get-Content -LiteralPath $transcript -Raw
+    Remove-Item -LiteralPath $transcript -Force
+    [pscustomobject]@{ Output = $output; Shown = $shown }
+}
