@@ -23,61 +23,106 @@ var loadAtStart = MachineLoad.OneMinute();
 Console.WriteLine($"Load average (1 min) at start: {loadAtStart}; the figures assume an otherwise idle machine.");
 var table = new ResultTable();
 
-// The hosted cmdlets run first. In this process they bind to the harness's own Vault.Core (the
-// default load context's copy wins over the module's private one), so a core phase run before
-// them would hand them a Vault.Core already compiled at tier 1 and flatter their figures.
-Console.WriteLine($"Cmdlets in a hosted runspace ({CmdletBench.Count:N0} timed calls each, after {CmdletBench.WarmupCalls} + {CmdletBench.Warmup} warm-up calls)");
-table.Section = 2;
-using (var cmdlets = new CmdletBench())
+// `-- rbac` runs the RBAC phase alone (section 6), for work on it; the figures that count come from
+// a whole run, which is what the README's table is.
+var rbacOnly = args.Contains("rbac");
+if (rbacOnly)
 {
-    if (!CmdletBench.ModuleIsOptimized())
-    {
-        Console.Error.WriteLine("warning: out/Vault holds a Debug build of the module; run 'dotnet build -c Release Vault.sln' first.");
-        table.Info("WARNING: out/Vault is a Debug build", "figures below are not Release figures");
-    }
-
-    cmdlets.Measure(table);
-    Console.WriteLine($"  Vault.Core as the hosted cmdlets loaded it: {CmdletBench.CoreLoadContext()}");
-}
-
-Console.WriteLine("Core (Vault.Core directly)");
-table.Section = 1;
-CoreBench.SetAndGet(table);
-
-Console.WriteLine("Listing");
-table.Section = 3;
-CoreBench.Listing(table);
-
-Console.WriteLine($"Fresh pwsh processes: Import-Module ({ProcessBench.Runs} runs), then the cmdlet loops in one pwsh process");
-table.Section = 4;
-using (var processes = new ProcessBench())
-{
-    processes.Import(table);
-    processes.Loops(table);
-}
-
-// Last, so the phases above run exactly as before: SOFTHSM2_CONF is set (and the library loaded)
-// only from here on.
-table.Section = 5;
-if (SoftHsmToken.Missing() is { } missing)
-{
-    Console.Error.WriteLine($"warning: no HSM figures: {missing}.");
-    table.Info("WARNING: HSM figures skipped", missing);
+    Console.WriteLine("Only the RBAC phase (-- rbac).");
+    table.Info("NOTE: only the RBAC phase ran (-- rbac)", "sections 1-5 skipped");
 }
 else
 {
-    Console.WriteLine($"SoftHSM2: an HSM vault against a software vault in a hosted runspace ({HsmBench.Rounds} rounds of {HsmBench.Block} calls on each, alternating), then fresh pwsh processes");
-    using var token = SoftHsmToken.Create();
-    using var hsm = new HsmBench();
-    hsm.Created(table);
-    hsm.CompareGets(table);
-    hsm.OpenTimes(table);
-    hsm.FillForRotation(table);
-    HsmProcessBench.FirstLoad(hsm.Home, token, table);
-    HsmProcessBench.Rotation(hsm.Home, token, table);
+    // The hosted cmdlets run first. In this process they bind to the harness's own Vault.Core (the
+    // default load context's copy wins over the module's private one), so a core phase run before
+    // them would hand them a Vault.Core already compiled at tier 1 and flatter their figures.
+    Console.WriteLine($"Cmdlets in a hosted runspace ({CmdletBench.Count:N0} timed calls each, after {CmdletBench.WarmupCalls} + {CmdletBench.Warmup} warm-up calls)");
+    table.Section = 2;
+    using (var cmdlets = new CmdletBench())
+    {
+        if (!CmdletBench.ModuleIsOptimized())
+        {
+            Console.Error.WriteLine("warning: out/Vault holds a Debug build of the module; run 'dotnet build -c Release Vault.sln' first.");
+            table.Info("WARNING: out/Vault is a Debug build", "figures below are not Release figures");
+        }
+
+        cmdlets.Measure(table);
+        Console.WriteLine($"  Vault.Core as the hosted cmdlets loaded it: {CmdletBench.CoreLoadContext()}");
+    }
+
+    Console.WriteLine("Core (Vault.Core directly)");
+    table.Section = 1;
+    CoreBench.SetAndGet(table);
+
+    Console.WriteLine("Listing");
+    table.Section = 3;
+    CoreBench.Listing(table);
+
+    Console.WriteLine($"Fresh pwsh processes: Import-Module ({ProcessBench.Runs} runs), then the cmdlet loops in one pwsh process");
+    table.Section = 4;
+    using (var processes = new ProcessBench())
+    {
+        processes.Import(table);
+        processes.Loops(table);
+    }
+
+    // Last, so the phases above run exactly as before: SOFTHSM2_CONF is set (and the library loaded)
+    // only from here on.
+    table.Section = 5;
+    if (SoftHsmToken.Missing() is { } missing)
+    {
+        Console.Error.WriteLine($"warning: no HSM figures: {missing}.");
+        table.Info("WARNING: HSM figures skipped", missing);
+    }
+    else
+    {
+        Console.WriteLine($"SoftHSM2: an HSM vault against a software vault in a hosted runspace ({HsmBench.Rounds} rounds of {HsmBench.Block} calls on each, alternating), then fresh pwsh processes");
+        using var token = SoftHsmToken.Create();
+        using var hsm = new HsmBench();
+        hsm.Created(table);
+        hsm.CompareGets(table);
+        hsm.OpenTimes(table);
+        hsm.FillForRotation(table);
+        HsmProcessBench.FirstLoad(hsm.Home, token, table);
+        HsmProcessBench.Rotation(hsm.Home, token, table);
+    }
 }
 
+// Role-based access control, last of all, so every phase above runs exactly as before: the cost of
+// a decision over 1,000 assignments, where the per-operation check's time goes in the core, and
+// Get-VaultSecret in pwsh against the step-1 module (41f8d51), built (or taken from the cache) here.
 table.Section = 6;
+Console.WriteLine($"RBAC: AccessDecider.Decide over {RbacDecisionBench.Assignments:N0} assignments; the per-operation check in the core; Get-VaultSecret against step 1 ({Step1Module.ShortCommit}) in {RbacProcessBench.Rounds} + {RbacProcessBench.Rounds} alternating pwsh processes");
+var step1Missing = Step1Module.Missing();
+Step1Module? step1 = null;
+if (step1Missing is null)
+{
+    var prepare = Stopwatch.StartNew();
+    try
+    {
+        step1 = Step1Module.Get();
+        Console.WriteLine($"  step-1 module: {step1.How}; {prepare.Elapsed.TotalSeconds:0.0} s");
+    }
+    catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException)
+    {
+        // A failed build of the old commit (no network for its restore, say) costs the comparison, not the run.
+        step1Missing = $"the step-1 module could not be built: {ex.Message}";
+    }
+}
+
+RbacDecisionBench.Measure(table);
+RbacCoreBench.Measure(table);
+if (step1 is null)
+{
+    Console.Error.WriteLine($"warning: no step-1 comparison: {step1Missing}.");
+    table.Info("WARNING: RBAC Get against step 1 skipped", step1Missing!);
+}
+else
+{
+    RbacProcessBench.Compare(step1, table);
+}
+
+table.Section = 7;
 table.Info("bench process peak working set", ResultTable.Bytes(Memory.PeakWorkingSet));
 table.Info("bench process GC heap at end / allocated in all", $"{ResultTable.Bytes(GC.GetTotalMemory(false))} / {ResultTable.Bytes(GC.GetTotalAllocatedBytes())}");
 table.Info("whole bench run", $"{total.Elapsed.TotalSeconds:0.0} s");

@@ -50,7 +50,9 @@ internal static class PwshProcess
         wall.Stop();
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"pwsh exited {process.ExitCode}: {stdout.Result} {stderr.Result}");
+            // Loops print long lines of timestamps: the end of stdout is what explains a failure.
+            var tail = stdout.Result.Length > 2_000 ? "..." + stdout.Result[^2_000..] : stdout.Result;
+            throw new InvalidOperationException($"pwsh exited {process.ExitCode}: {tail} {stderr.Result}");
         }
 
         return (stdout.Result, wall.Elapsed.TotalMilliseconds);

@@ -20,6 +20,9 @@ internal sealed class Samples
 
     public int Count => sorted.Length;
 
+    /// <summary>Every sample, sorted.</summary>
+    public IReadOnlyList<double> All => sorted;
+
     public double P50 => Percentile(50);
 
     public double P95 => Percentile(95);
