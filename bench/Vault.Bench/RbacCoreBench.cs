@@ -31,8 +31,7 @@ internal static class RbacCoreBench
         var session = vault.Session;
         var caller = vault.Caller;
         var scope = RbacScope.ForSecret(BenchValues.SecretName);
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var decider = session.Access(caller, now).Decider;
+        var decider = session.Access().Decider;
 
         // For contrast, not what Vault runs: the fixed cost of a new command (SELECT 1 reads no table,
         // so no read transaction), and the rbac_version query kept prepared on a connection held open.
@@ -45,7 +44,7 @@ internal static class RbacCoreBench
         {
             ("authorize", () => vault.Authorize(VaultActions.SecretGet, scope)),
             ("rent", () => session.Store.Connect().Dispose()),
-            ("access", () => session.Access(caller, now)),
+            ("access", () => session.Access()),
             ("decide", () => decider.Decide(caller, VaultActions.SecretGet, scope)),
             ("get", () => vault.GetSecret(BenchValues.SecretName).SecretValue.Dispose()),
             ("select1", () => SelectOne(session)),
