@@ -181,4 +181,10 @@ public static class VaultErrors
 
     public static VaultException InvalidAction(string action) =>
         E("InvalidAction", VaultErrorKind.InvalidArgument, action, F(Messages.InvalidAction, action));
+
+    public static VaultException AuditWriteFailed(string vault, Exception inner) =>
+        E("AuditWriteFailed", VaultErrorKind.Unavailable, vault, F(Messages.AuditWriteFailed, vault, inner.Message), inner);
+
+    public static VaultException InvalidAuditQuery(string parameter, string problem) =>
+        E("InvalidAuditQuery", VaultErrorKind.InvalidArgument, parameter, F(Messages.InvalidAuditQuery, parameter, problem));
 }

@@ -113,8 +113,12 @@ public sealed class VaultManager
 
     private void CreateVaultFile(string name, string fullPath, int retentionDays, bool purgeProtection, KeyProtectorOptions options)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var vaultId = Guid.NewGuid();
+        var keyringId = Guid.NewGuid();
         using var protector = KeyProtectors.Create(options, fullPath, name, existingVault: false);
+        // The audit key comes from term 1's data key: the creation is the chain's first record.
+        using var auditKeys = new Keyring(vaultId, keyringId);
         try
         {
             var dataKey = Keyring.NewDataKey();
@@ -124,6 +128,7 @@ public sealed class VaultManager
             {
                 wrapped = protector.Wrap(dataKey, AssociatedData.ForKeyringEntry(vaultId, 1, Keyring.DataPurpose));
                 check = Keyring.Check(vaultId, 1, Keyring.DataPurpose, dataKey);
+                auditKeys.Add(1, (byte[])dataKey.Clone());
             }
             finally
             {
@@ -131,10 +136,13 @@ public sealed class VaultManager
             }
 
             var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-            var row = new VaultRow(vaultId, Guid.NewGuid(), name, now, retentionDays, purgeProtection, protector.Settings.ToJson());
+            var row = new VaultRow(vaultId, keyringId, name, now, retentionDays, purgeProtection, protector.Settings.ToJson());
             // The creator starts as Vault Administrator of the whole vault.
             var creator = new RoleAssignmentRow(Guid.NewGuid(), caller.Principal.Id, caller.Principal.Name, caller.Principal.Type.ToString(), BuiltInRoles.All[0].Id, RbacScope.Root, now);
-            VaultStore.Create(fullPath, row, new KeyringRow(1, Keyring.DataPurpose, wrapped.Bytes, wrapped.Mechanism, check, null, now), creator).Dispose();
+            var description = $"Key protector {protector.Settings.Kind}; soft-delete retention {retentionDays} days; purge protection {(purgeProtection ? "on" : "off")}; {caller.Principal} is Vault Administrator at /.";
+            VaultStore.Create(
+                fullPath, row, new KeyringRow(1, Keyring.DataPurpose, wrapped.Bytes, wrapped.Mechanism, check, null, now), creator,
+                db => Audit.AuditChain.Append(db, auditKeys.AuditKey, Audit.AuditCall.Created(name, caller, now, started, description))).Dispose();
             protector.Commit();
         }
         catch
@@ -266,10 +274,11 @@ public sealed class VaultManager
 
         var data = registry.Read();
         var registered = data.Find(name) ?? throw VaultErrors.VaultNotFound(name);
-        var session = Session(registered);
-        Service(registered).Authorize(VaultActions.VaultWrite, RbacScope.Root);
-        using (var db = session.Store.BeginWrite())
+        var vault = Service(registered);
+        vault.AuditedOperation(Audit.AuditOperations.VaultUpdate, call =>
         {
+            vault.Authorize(VaultActions.VaultWrite, RbacScope.Root);
+            using var db = call.Begin();
             var row = db.ReadVault();
             if (row.PurgeProtection && purgeProtection == false)
             {
@@ -277,8 +286,10 @@ public sealed class VaultManager
             }
 
             db.UpdateVaultSettings(retentionDays ?? row.RetentionDays, purgeProtection ?? row.PurgeProtection);
-            db.Commit();
-        }
+            call.Description = $"Soft-delete retention {retentionDays ?? row.RetentionDays} days; purge protection {((purgeProtection ?? row.PurgeProtection) ? "on" : "off")}.";
+            call.Commit(db);
+            return true;
+        });
 
         return ReadInfo(registered, data.DefaultVault);
     }
@@ -297,11 +308,13 @@ public sealed class VaultManager
         var exists = File.Exists(registered.Path);
         if (exists)
         {
-            var session = Session(registered);
-            Service(registered).Authorize(VaultActions.VaultDelete, RbacScope.Root);
+            var vault = Service(registered);
             var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-            using (var db = session.Store.BeginWrite())
+            // A refusal is recorded; a removal takes the log with the file (about_Vault_Audit says so).
+            keyFile = vault.AuditedOperation(Audit.AuditOperations.VaultDelete, call =>
             {
+                vault.Authorize(VaultActions.VaultDelete, RbacScope.Root);
+                using var db = call.Begin();
                 db.PurgeExpired(now);
                 var row = db.ReadVault();
                 var (live, latestPurge) = db.RetentionState(now);
@@ -315,13 +328,11 @@ public sealed class VaultManager
                     throw VaultErrors.VaultPurgeProtectedDeleted(registered.Name, UnixTime.FromMs(until));
                 }
 
-                db.Commit();
+                call.Description = "The vault file, its log and its key file are deleted.";
+                call.Commit(db);
                 var settings = KeyProtectorSettings.FromJson(row.KeyProtector);
-                if (settings.Kind == SoftwareKeyProtector.KindName)
-                {
-                    keyFile = KeyProtectors.Describe(settings, registered.Path);
-                }
-            }
+                return settings.Kind == SoftwareKeyProtector.KindName ? KeyProtectors.Describe(settings, registered.Path) : null;
+            });
 
             VaultSession.Evict(registered.Path);
             VaultStore.DeleteFiles(registered.Path);
@@ -339,11 +350,20 @@ public sealed class VaultManager
     public VaultInfo Unlock(string? name, System.Security.SecureString? pin)
     {
         var vault = Open(name);
-        vault.AuthorizeVaultWide(VaultActions.KeyringUnlock);
+        // Opening the keyring is the operation, so the record's key comes after it: a refusal or a
+        // wrong PIN is an unchained entry unless this process holds the keyring already.
+        var call = vault.Call(Audit.AuditOperations.VaultUnlock, null).TryOpen();
         var bytes = KeyProtectors.PinBytes(pin);
         try
         {
+            vault.AuthorizeVaultWide(VaultActions.KeyringUnlock);
             vault.Session.Unlock(vault.VaultName, bytes);
+            call.TryOpen().Finish();
+        }
+        catch (Exception ex)
+        {
+            call.Fail(ex);
+            throw;
         }
         finally
         {

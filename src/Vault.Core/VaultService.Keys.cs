@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security;
 using System.Security.Cryptography;
+using Vault.Core.Audit;
 using Vault.Core.Authorization;
 using Vault.Core.Crypto;
 using Vault.Core.Crypto.Pkcs11;
@@ -28,13 +29,13 @@ public sealed partial class VaultService
     /// Starts a new keyring term: a new data key, wrapped by the root key and chained to the term
     /// before. New values use it; old terms still open. Returns the new term.
     /// </summary>
-    public int RotateDataKey()
+    public int RotateDataKey() => Audited(AuditOperations.KeyRotate, null, call =>
     {
         Authorize(VaultActions.KeyringRotate, RbacScope.Root);
         session.Refresh(VaultName);
         var keyring = session.GetKeyring(VaultName);
         using var protector = session.OpenProtector(VaultName);
-        using var db = Store.BeginWrite();
+        using var db = call.Begin();
         if (db.MaxTerm() > keyring.ActiveTerm)
         {
             session.Refresh(VaultName);
@@ -53,7 +54,8 @@ public sealed partial class VaultService
                 Keyring.Check(session.VaultId, term, Keyring.DataPurpose, key),
                 keyring.SealChain(term, key),
                 Now));
-            db.Commit();
+            call.Description = $"Keyring term {term} is now the active data key.";
+            call.Commit(db);
             keyring.Add(term, key);
             return term;
         }
@@ -61,10 +63,10 @@ public sealed partial class VaultService
         {
             CryptographicOperations.ZeroMemory(key);
         }
-    }
+    });
 
     /// <summary>Makes a new root key in the same protector (a new key file, or a new token key) and re-wraps the keyring under it.</summary>
-    public void RotateRootKey()
+    public void RotateRootKey() => Audited(AuditOperations.RootKeyRotate, null, call =>
     {
         Authorize(VaultActions.KeyringRotate, RbacScope.Root);
         var settings = ProtectorSettings();
@@ -76,19 +78,20 @@ public sealed partial class VaultService
         try
         {
             using var protector = KeyProtectors.Create(options, Path, VaultName, existingVault: true, freshKey: true, pin);
-            Install(keyring, protector);
+            call.Description = $"A new root key in {settings.Kind}.";
+            Install(keyring, protector, call);
         }
         finally
         {
             Zero(pin);
         }
-    }
+    });
 
     /// <summary>
     /// Moves the vault to another key protector by re-wrapping its keyring, in one transaction: a
     /// failure leaves the vault opening exactly as before. Leaving Software deletes the old key file.
     /// </summary>
-    public void ChangeKeyProtector(KeyProtectorOptions options)
+    public void ChangeKeyProtector(KeyProtectorOptions options) => Audited(AuditOperations.KeyProtectorChange, null, call =>
     {
         options.Validate();
         Authorize(VaultActions.KeyringProtector, RbacScope.Root);
@@ -102,23 +105,41 @@ public sealed partial class VaultService
 
         var keyring = CurrentKeyring();
         using var protector = KeyProtectors.Create(options, Path, VaultName, existingVault: true);
-        Install(keyring, protector);
+        call.Description = $"From {current.Kind} to {options.Kind}.";
+        Install(keyring, protector, call);
         AfterProtectorChange(current, options);
-    }
+    });
 
     /// <summary>The keyring sealed under a passphrase (PBKDF2-HMAC-SHA512), for recovery with <see cref="ImportKeyring"/>.</summary>
-    public byte[] ExportKeyring(SecureString password)
+    public byte[] ExportKeyring(SecureString password) => Audited(AuditOperations.KeyringExport, null, call =>
     {
         KeyringExport.ValidatePassword(password);
         Authorize(VaultActions.KeyringExport, RbacScope.Root);
-        return KeyringExport.Seal(CurrentKeyring(), password);
-    }
+        var sealedKeyring = KeyringExport.Seal(CurrentKeyring(), password);
+        call.Finish();
+        return sealedKeyring;
+    });
 
     /// <summary>
     /// Puts an exported keyring under a key protector, without the vault's current one: the way back
     /// after a lost key file or HSM. The export must hold every term of this vault's keyring.
     /// </summary>
     public void ImportKeyring(ReadOnlySpan<byte> blob, SecureString password, KeyProtectorOptions options, string source)
+    {
+        // The vault's own protector may be what was lost: the record's key comes from the import.
+        var call = Call(AuditOperations.KeyringImport, null).Property("source", source).TryOpen();
+        try
+        {
+            ImportKeyring(call, blob, password, options, source);
+        }
+        catch (Exception ex)
+        {
+            call.Fail(ex);
+            throw;
+        }
+    }
+
+    private void ImportKeyring(AuditCall call, ReadOnlySpan<byte> blob, SecureString password, KeyProtectorOptions options, string source)
     {
         options.Validate();
         Authorize(VaultActions.KeyringImport, RbacScope.Root);
@@ -159,7 +180,9 @@ public sealed partial class VaultService
 
         var replacingSoftware = current.Kind == SoftwareKeyProtector.KindName || File.Exists(SoftwareKeyProtector.KeyFileFor(Path));
         using var protector = KeyProtectors.Create(options, Path, VaultName, existingVault: replacingSoftware);
-        Install(imported, protector);
+        call.Use(imported);
+        call.Description = $"Keyring imported under {options.Kind}.";
+        Install(imported, protector, call);
         session.Lock();
         AfterProtectorChange(current, options);
     }
@@ -170,7 +193,11 @@ public sealed partial class VaultService
     /// whose ciphertext fails its integrity check stays where it is and is reported, so one damaged
     /// version never blocks the rest.
     /// </summary>
-    public ReencryptionResult ReencryptSecrets(IProgress<(long Done, long Total)>? progress = null, CancellationToken cancellation = default)
+    public ReencryptionResult ReencryptSecrets(IProgress<(long Done, long Total)>? progress = null, CancellationToken cancellation = default) =>
+        Audited(AuditOperations.SecretReencrypt, null, call => Reencrypt(call, progress, cancellation));
+
+    /// <summary>Batches commit on their own (each leaves every value readable); the record follows the last.</summary>
+    private ReencryptionResult Reencrypt(AuditCall call, IProgress<(long Done, long Total)>? progress, CancellationToken cancellation)
     {
         Authorize(VaultActions.KeyringRotate, RbacScope.Root);
         session.Refresh(VaultName);
@@ -229,6 +256,7 @@ public sealed partial class VaultService
             progress?.Report((seen, Math.Max(total, seen)));
         }
 
+        call.Description = $"{moved} version(s) moved to term {term}; {damaged.Count} damaged left where they were.";
         return new ReencryptionResult(moved, damaged);
     }
 
@@ -240,11 +268,11 @@ public sealed partial class VaultService
     }
 
     /// <summary>Re-wraps every term under <paramref name="protector"/> and names it in the vault file, in one transaction.</summary>
-    private void Install(Keyring keyring, IKeyProtector protector)
+    private void Install(Keyring keyring, IKeyProtector protector, AuditCall call)
     {
         try
         {
-            using var db = Store.BeginWrite();
+            using var db = call.Begin();
             foreach (var row in db.ReadKeyring().Where(r => r.Purpose == Keyring.DataPurpose))
             {
                 if (!keyring.Contains(row.Term))
@@ -259,7 +287,7 @@ public sealed partial class VaultService
             }
 
             db.UpdateKeyProtector(protector.Settings.ToJson());
-            db.Commit();
+            call.Commit(db);
         }
         catch
         {

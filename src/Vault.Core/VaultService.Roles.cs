@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Vault.Core.Audit;
 using Vault.Core.Authorization;
 using Vault.Core.Identity;
 using Vault.Core.Storage;
@@ -9,19 +10,24 @@ namespace Vault.Core;
 public sealed partial class VaultService
 {
     /// <summary>The built-in roles and the vault's custom roles whose names match.</summary>
-    public IEnumerable<VaultRoleDefinition> GetRoleDefinitions(NamePattern? pattern = null)
+    public IEnumerable<VaultRoleDefinition> GetRoleDefinitions(NamePattern? pattern = null) => Audited(AuditOperations.RoleDefinitionList, null, call =>
     {
-        Authorize(VaultActions.RoleDefinitionRead, RbacScope.Root);
         pattern ??= NamePattern.All;
+        call.Property("pattern", pattern.ToString());
+        Authorize(VaultActions.RoleDefinitionRead, RbacScope.Root);
         return session.Access().Roles
             .Where(r => pattern.IsMatch(r.Name))
             .Select(r => WithVault(r))
             .ToList();
-    }
+    });
 
     /// <summary>A custom role: data actions (wildcards allowed) minus not-data actions.</summary>
-    public VaultRoleDefinition NewRoleDefinition(string name, string? description, IEnumerable<string> dataActions, IEnumerable<string> notDataActions)
+    public VaultRoleDefinition NewRoleDefinition(string name, string? description, IEnumerable<string> dataActions, IEnumerable<string> notDataActions) =>
+        Audited(AuditOperations.RoleDefinitionCreate, null, call => NewRoleDefinition(call, name, description, dataActions, notDataActions));
+
+    private VaultRoleDefinition NewRoleDefinition(AuditCall call, string name, string? description, IEnumerable<string> dataActions, IEnumerable<string> notDataActions)
     {
+        call.Property("role", name);
         Authorize(VaultActions.RoleDefinitionWrite, RbacScope.Root);
         name = name.Trim();
         if (name.Length is 0 or > 128)
@@ -44,7 +50,7 @@ public sealed partial class VaultService
         var row = new RoleDefinitionRow(Guid.NewGuid(), name, description,
             JsonSerializer.Serialize(actions, RbacJson.Default.StringArray),
             JsonSerializer.Serialize(notActions, RbacJson.Default.StringArray), Now);
-        using (var db = Store.BeginWrite())
+        using (var db = call.Begin())
         {
             if (db.ReadRoleDefinitions().Any(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase)))
             {
@@ -52,15 +58,17 @@ public sealed partial class VaultService
             }
 
             db.InsertRoleDefinition(row);
-            db.Commit();
+            call.Description = $"DataActions {string.Join(", ", actions)}; NotDataActions {string.Join(", ", notActions)}.";
+            call.Commit(db);
         }
 
         return WithVault(VaultSession.RoleFromRow(row));
     }
 
     /// <summary>A custom role from a file in the shape of an Azure role definition (Name, Description, DataActions, NotDataActions).</summary>
-    public VaultRoleDefinition NewRoleDefinitionFromJson(string json, string source)
+    public VaultRoleDefinition NewRoleDefinitionFromJson(string json, string source) => Audited(AuditOperations.RoleDefinitionCreate, null, call =>
     {
+        call.Property("source", source);
         AzureRoleDefinition? definition;
         try
         {
@@ -81,19 +89,20 @@ public sealed partial class VaultService
             throw VaultErrors.InvalidRoleDefinition(source, "Actions and NotActions are Azure control-plane permissions; a Vault role has DataActions and NotDataActions only.");
         }
 
-        return NewRoleDefinition(name, definition.Description, definition.DataActions ?? [], definition.NotDataActions ?? []);
-    }
+        return NewRoleDefinition(call, name, definition.Description, definition.DataActions ?? [], definition.NotDataActions ?? []);
+    });
 
     /// <summary>Removes a custom role. Refused for built-in roles, and while the role is assigned.</summary>
-    public void RemoveRoleDefinition(string name)
+    public void RemoveRoleDefinition(string name) => Audited(AuditOperations.RoleDefinitionDelete, null, call =>
     {
+        call.Property("role", name);
         Authorize(VaultActions.RoleDefinitionDelete, RbacScope.Root);
         if (BuiltInRoles.Find(name) is { } builtIn)
         {
             throw VaultErrors.BuiltInRoleReadOnly(builtIn.Name);
         }
 
-        using var db = Store.BeginWrite();
+        using var db = call.Begin();
         var row = db.ReadRoleDefinitions().FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))
             ?? throw VaultErrors.RoleDefinitionNotFound(name, VaultName);
         var uses = db.ReadRoleAssignments().Count(a => a.RoleDefinitionId == row.Id);
@@ -103,11 +112,18 @@ public sealed partial class VaultService
         }
 
         db.DeleteRoleDefinition(row.Id);
-        db.Commit();
-    }
+        call.Commit(db);
+    });
 
     /// <summary>Assignments, optionally only those of a principal (name or id), at a scope, or of a role.</summary>
-    public IEnumerable<VaultRoleAssignment> GetRoleAssignments(string? principal = null, string? scope = null, string? roleName = null)
+    public IEnumerable<VaultRoleAssignment> GetRoleAssignments(string? principal = null, string? scope = null, string? roleName = null) =>
+        Audited(AuditOperations.RoleAssignmentList, null, call =>
+        {
+            call.Property("principal", principal).Property("scope", scope).Property("role", roleName);
+            return ListAssignments(principal, scope, roleName);
+        });
+
+    private List<VaultRoleAssignment> ListAssignments(string? principal, string? scope, string? roleName)
     {
         Authorize(VaultActions.RoleAssignmentRead, RbacScope.Root);
         var access = session.Access();
@@ -123,13 +139,14 @@ public sealed partial class VaultService
     }
 
     /// <summary>Gives a role to a principal at a scope.</summary>
-    public VaultRoleAssignment NewRoleAssignment(string roleName, Principal principal, string scope)
+    public VaultRoleAssignment NewRoleAssignment(string roleName, Principal principal, string scope) => Audited(AuditOperations.RoleAssignmentCreate, null, call =>
     {
+        call.Property("role", roleName).Property("principal", principal.ToString()).Property("scope", scope);
         Authorize(VaultActions.RoleAssignmentWrite, RbacScope.Root);
         var normalized = RbacScope.Normalize(scope);
         var role = FindRole(roleName);
         var row = new RoleAssignmentRow(Guid.NewGuid(), principal.Id, principal.Name, principal.Type.ToString(), role.Id, normalized, Now);
-        using (var db = Store.BeginWrite())
+        using (var db = call.Begin())
         {
             if (db.ReadRoleAssignments().Any(a => string.Equals(a.PrincipalId, principal.Id, StringComparison.OrdinalIgnoreCase)
                 && a.RoleDefinitionId == role.Id && string.Equals(a.Scope, normalized, StringComparison.OrdinalIgnoreCase)))
@@ -138,18 +155,20 @@ public sealed partial class VaultService
             }
 
             db.InsertRoleAssignment(row);
-            db.Commit();
+            call.Description = $"{role.Name} for {principal} at {normalized}.";
+            call.Commit(db);
         }
 
         return ToAssignment(row, [role]);
-    }
+    });
 
     /// <summary>Removes an assignment. The last Vault Administrator at / stays: without it nobody could manage the vault.</summary>
-    public VaultRoleAssignment RemoveRoleAssignment(Guid id)
+    public VaultRoleAssignment RemoveRoleAssignment(Guid id) => Audited(AuditOperations.RoleAssignmentDelete, null, call =>
     {
+        call.Property("assignmentId", id.ToString());
         Authorize(VaultActions.RoleAssignmentDelete, RbacScope.Root);
         var roles = session.Access().Roles;
-        using var db = Store.BeginWrite();
+        using var db = call.Begin();
         var assignments = db.ReadRoleAssignments();
         var row = assignments.FirstOrDefault(a => a.Id == id) ?? throw VaultErrors.RoleAssignmentNotFound(VaultName, id.ToString());
         var administrator = BuiltInRoles.All[0].Id;
@@ -160,22 +179,36 @@ public sealed partial class VaultService
         }
 
         db.DeleteRoleAssignment(id);
-        db.Commit();
-        return ToAssignment(row, roles);
-    }
+        var removed = ToAssignment(row, roles);
+        call.Description = $"{removed.RoleDefinitionName} for {row.PrincipalName ?? row.PrincipalId} ({row.PrincipalId}) at {row.Scope}.";
+        call.Commit(db);
+        return removed;
+    });
 
     /// <summary>The assignment of a role to a principal at a scope (for removal by those three).</summary>
+    /// <remarks>Part of a removal: a failure here is that removal's record; a success leaves the record to the removal.</remarks>
     public VaultRoleAssignment FindRoleAssignment(string roleName, string principalId, string scope)
     {
-        var normalized = RbacScope.Normalize(scope);
-        var role = FindRole(roleName);
-        return GetRoleAssignments(principalId, normalized, role.Name).FirstOrDefault()
-            ?? throw VaultErrors.RoleAssignmentNotFound(VaultName, $"{role.Name} for {principalId} at {normalized}");
+        var call = Call(AuditOperations.RoleAssignmentDelete, null).Open();
+        call.Property("role", roleName).Property("principal", principalId).Property("scope", scope);
+        try
+        {
+            var normalized = RbacScope.Normalize(scope);
+            var role = FindRole(roleName);
+            return ListAssignments(principalId, normalized, role.Name).FirstOrDefault()
+                ?? throw VaultErrors.RoleAssignmentNotFound(VaultName, $"{role.Name} for {principalId} at {normalized}");
+        }
+        catch (Exception ex)
+        {
+            call.Fail(ex);
+            throw;
+        }
     }
 
     /// <summary>What the decider says for a principal (with its groups), an action and a scope, and why.</summary>
-    public VaultAccessDecision TestAccess(CallerContext subject, string action, string scope)
+    public VaultAccessDecision TestAccess(CallerContext subject, string action, string scope) => Audited(AuditOperations.AccessTest, null, call =>
     {
+        call.Property("principal", subject.Principal.ToString()).Property("action", action).Property("scope", scope);
         action = action.Trim();
         if (!VaultActions.All.Contains(action, StringComparer.OrdinalIgnoreCase))
         {
@@ -190,8 +223,10 @@ public sealed partial class VaultService
             Authorize(VaultActions.RoleAssignmentRead, RbacScope.Root);
         }
 
-        return session.Access().Decider.Decide(subject, action, normalized);
-    }
+        var decision = session.Access().Decider.Decide(subject, action, normalized);
+        call.Description = decision.Allowed ? $"Allowed: {decision.GrantedBy}." : "Denied.";
+        return decision;
+    });
 
     private VaultRoleDefinition FindRole(string name) =>
         session.Access().Roles.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))

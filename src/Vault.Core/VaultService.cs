@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security;
 using System.Security.Cryptography;
 using System.Text.Unicode;
+using Vault.Core.Audit;
 using Vault.Core.Authorization;
 using Vault.Core.Identity;
 using Vault.Core.Resources;
@@ -45,8 +46,6 @@ public sealed partial class VaultService
     /// <summary>Stores a new version of a secret. Content type and tags carry forward unless given.</summary>
     public VaultSecretProperties SetSecret(string name, SecureString value, SecretSetOptions? options = null)
     {
-        SecretRules.ValidateSecretName(name);
-        Authorize(VaultActions.SecretSet, RbacScope.ForSecret(name));
         var plaintext = SecretValue.ToUtf8(value, name);
         try
         {
@@ -61,7 +60,20 @@ public sealed partial class VaultService
     /// <summary>Stores a new version of a secret from its UTF-8 bytes, which the caller zeroes.</summary>
     public VaultSecretProperties SetSecret(string name, ReadOnlySpan<byte> utf8Value, SecretSetOptions? options = null)
     {
-        options ??= new SecretSetOptions();
+        var call = Call(AuditOperations.SecretSet, name).Open();
+        try
+        {
+            return SetSecret(call, name, utf8Value, options ?? new SecretSetOptions());
+        }
+        catch (Exception ex)
+        {
+            call.Fail(ex);
+            throw;
+        }
+    }
+
+    private VaultSecretProperties SetSecret(AuditCall call, string name, ReadOnlySpan<byte> utf8Value, SecretSetOptions options)
+    {
         SecretRules.ValidateSecretName(name);
         Authorize(VaultActions.SecretSet, RbacScope.ForSecret(name));
         if (utf8Value.Length > SecretRules.MaxValueBytes)
@@ -83,7 +95,10 @@ public sealed partial class VaultService
         var barrier = session.GetBarrier(VaultName);
         var version = NewVersion();
         var now = Now;
-        using var db = Store.BeginWrite();
+        // Who set which value can be found later (Get-VaultAuditHash), never what it was.
+        call.Version = version;
+        call.Property("valueHmac", AuditChain.ValueHmac(call.Keyring.AuditHashKey, utf8Value));
+        using var db = call.Begin();
         FollowRotation(db);
         var secret = FindUndeleted(db, name, now);
         var secretId = secret?.SecretId ?? db.InsertSecret(name, now);
@@ -103,7 +118,9 @@ public sealed partial class VaultService
             Value = sealedValue,
         };
         db.InsertVersion(secretId, row);
-        db.Commit();
+        call.SecretName = secret?.Name ?? name;
+        call.Description = secret is null ? "A new secret, its first version." : "A new version.";
+        call.Commit(db);
         return Properties(secret?.Name ?? name, row);
     }
 
@@ -111,11 +128,15 @@ public sealed partial class VaultService
     /// Reads a version (the latest when <paramref name="version"/> is null) with its value. A disabled
     /// version is refused; an expired or not-yet-valid one is returned (see <see cref="ValidityWarning"/>).
     /// </summary>
-    public VaultSecret GetSecret(string name, string? version = null)
+    public VaultSecret GetSecret(string name, string? version = null) => Audited(AuditOperations.SecretGet, name, call =>
     {
+        call.Version = version;
         SecretRules.ValidateSecretName(name);
         Authorize(VaultActions.SecretGet, RbacScope.ForSecret(name));
-        var (secret, row) = FindVersion(name, version, withValue: true);
+        using var db = call.Begin();
+        var (secret, row) = FindVersion(db, name, version, withValue: true);
+        call.SecretName = secret.Name;
+        call.Version = row.Version;
         if (!row.Enabled)
         {
             throw VaultErrors.SecretDisabled(secret.Name, row.Version, VaultName);
@@ -124,22 +145,29 @@ public sealed partial class VaultService
         var plaintext = Open(secret.Name, row);
         try
         {
+            // The record commits before the value leaves: a read that cannot be audited returns nothing.
+            call.Commit(db);
             return new VaultSecret(Properties(secret.Name, row), SecretValue.ToSecureString(plaintext));
         }
         finally
         {
             CryptographicOperations.ZeroMemory(plaintext);
         }
-    }
+    });
 
     /// <summary>The attributes of a version (the latest when <paramref name="version"/> is null), without its value.</summary>
-    public VaultSecretProperties GetSecretProperties(string name, string? version = null)
+    public VaultSecretProperties GetSecretProperties(string name, string? version = null) => Audited(AuditOperations.SecretGetMetadata, name, call =>
     {
+        call.Version = version;
         SecretRules.ValidateSecretName(name);
         Authorize(VaultActions.SecretReadMetadata, RbacScope.ForSecret(name));
-        var (secret, row) = FindVersion(name, version, withValue: false);
+        using var db = call.Begin();
+        var (secret, row) = FindVersion(db, name, version, withValue: false);
+        call.SecretName = secret.Name;
+        call.Version = row.Version;
+        call.Commit(db);
         return Properties(secret.Name, row);
-    }
+    });
 
     /// <summary>A warning when a version is expired or not yet valid at this moment; null when it is valid.</summary>
     public string? ValidityWarning(VaultSecretProperties secret)
@@ -162,7 +190,12 @@ public sealed partial class VaultService
     public IEnumerable<VaultSecretProperties> ListSecrets(NamePattern? pattern = null)
     {
         pattern ??= NamePattern.All;
-        var visible = Visibility();
+        Audited(AuditOperations.SecretList, null, call => call.Property("pattern", pattern.ToString()));
+        return StreamSecrets(pattern, Visibility());
+    }
+
+    private IEnumerable<VaultSecretProperties> StreamSecrets(NamePattern pattern, Func<string, bool> visible)
+    {
         using var db = Store.Connect();
         foreach (var (secret, row) in db.ListLatest(deleted: false, pattern.Prefix))
         {
@@ -176,15 +209,27 @@ public sealed partial class VaultService
     /// <summary>Streams every version of a live secret, newest first.</summary>
     public IEnumerable<VaultSecretProperties> ListVersions(string name)
     {
-        SecretRules.ValidateSecretName(name);
-        Authorize(VaultActions.SecretReadMetadata, RbacScope.ForSecret(name));
-        using var db = Store.BeginRead();
-        var secret = db.FindSecret(name);
-        if (secret is null || secret.IsDeleted)
+        var secret = Audited(AuditOperations.SecretListVersions, name, call =>
         {
-            throw VaultErrors.SecretNotFound(name, VaultName);
-        }
+            SecretRules.ValidateSecretName(name);
+            Authorize(VaultActions.SecretReadMetadata, RbacScope.ForSecret(name));
+            using var db = call.Begin();
+            var found = db.FindSecret(name);
+            if (found is null || found.IsDeleted)
+            {
+                throw VaultErrors.SecretNotFound(name, VaultName);
+            }
 
+            call.SecretName = found.Name;
+            call.Commit(db);
+            return found;
+        });
+        return StreamVersions(secret);
+    }
+
+    private IEnumerable<VaultSecretProperties> StreamVersions(SecretRow secret)
+    {
+        using var db = Store.BeginRead();
         foreach (var row in db.ListVersions(secret.SecretId, withValue: false))
         {
             yield return Properties(secret.Name, row);
@@ -194,8 +239,9 @@ public sealed partial class VaultService
     // ---- attributes -------------------------------------------------------------------------
 
     /// <summary>Changes a version's attributes (the latest when <paramref name="version"/> is null); never its value.</summary>
-    public VaultSecretProperties UpdateSecret(string name, string? version, SecretUpdate update)
+    public VaultSecretProperties UpdateSecret(string name, string? version, SecretUpdate update) => Audited(AuditOperations.SecretUpdate, name, call =>
     {
+        call.Version = version;
         SecretRules.ValidateSecretName(name);
         if (version is not null)
         {
@@ -206,7 +252,7 @@ public sealed partial class VaultService
         SecretRules.ValidateContentType(name, update.ContentType);
         var tags = update.Tags is null ? null : TagsJson.Serialize(SecretRules.ValidateTags(name, update.Tags));
 
-        using var db = Store.BeginWrite();
+        using var db = call.Begin();
         var secret = db.FindSecret(name);
         if (secret is null || secret.IsDeleted)
         {
@@ -215,8 +261,12 @@ public sealed partial class VaultService
 
         var row = (version is null ? db.LatestVersion(secret.SecretId) : db.GetVersion(secret.SecretId, version, withValue: false))
             ?? throw VaultErrors.SecretVersionNotFound(secret.Name, version!, VaultName);
+        call.SecretName = secret.Name;
+        call.Version = row.Version;
         if (update.IsEmpty)
         {
+            call.Description = "Nothing to change.";
+            call.Commit(db);
             return Properties(secret.Name, row);
         }
 
@@ -231,19 +281,20 @@ public sealed partial class VaultService
         };
         SecretRules.ValidateValidity(secret.Name, UnixTime.FromMs(changed.NotBefore), UnixTime.FromMs(changed.Expires));
         db.UpdateVersionAttributes(secret.SecretId, changed);
-        db.Commit();
+        call.Description = "Changed: " + string.Join(", ", update.ChangedNames());
+        call.Commit(db);
         return Properties(secret.Name, changed);
-    }
+    });
 
     // ---- soft delete, recovery, purge -------------------------------------------------------
 
     /// <summary>Soft-deletes every version of a secret; it stays recoverable for the vault's retention period.</summary>
-    public DeletedVaultSecret DeleteSecret(string name)
+    public DeletedVaultSecret DeleteSecret(string name) => Audited(AuditOperations.SecretDelete, name, call =>
     {
         SecretRules.ValidateSecretName(name);
         Authorize(VaultActions.SecretDelete, RbacScope.ForSecret(name));
         var now = Now;
-        using var db = Store.BeginWrite();
+        using var db = call.Begin();
         db.PurgeExpired(now);
         var found = db.FindLatest(name, withValue: false);
         if (found is not { } f || f.Secret.IsDeleted)
@@ -253,16 +304,23 @@ public sealed partial class VaultService
 
         var purgeAt = now + (long)TimeSpan.FromDays(db.ReadVault().RetentionDays).TotalMilliseconds;
         db.MarkDeleted(f.Secret.SecretId, now, purgeAt);
-        db.Commit();
+        call.SecretName = f.Secret.Name;
+        call.Description = $"Recoverable until {UnixTime.FromMs(purgeAt):O}.";
+        call.Commit(db);
         return Deleted(f.Secret with { Deleted = now, ScheduledPurge = purgeAt }, f.Version);
-    }
+    });
 
     /// <summary>Streams deleted secrets whose name matches, by name. Reads only: it never writes.</summary>
     public IEnumerable<DeletedVaultSecret> ListDeletedSecrets(NamePattern? pattern = null)
     {
         pattern ??= NamePattern.All;
+        Audited(AuditOperations.SecretListDeleted, null, call => call.Property("pattern", pattern.ToString()));
+        return StreamDeleted(pattern, Visibility());
+    }
+
+    private IEnumerable<DeletedVaultSecret> StreamDeleted(NamePattern pattern, Func<string, bool> visible)
+    {
         var now = Now;
-        var visible = Visibility();
         using var db = Store.Connect();
         foreach (var (secret, row) in db.ListLatest(deleted: true, pattern.Prefix))
         {
@@ -274,27 +332,29 @@ public sealed partial class VaultService
         }
     }
 
-    public DeletedVaultSecret GetDeletedSecret(string name)
+    public DeletedVaultSecret GetDeletedSecret(string name) => Audited(AuditOperations.SecretGetDeleted, name, call =>
     {
         SecretRules.ValidateSecretName(name);
         Authorize(VaultActions.SecretReadMetadata, RbacScope.ForSecret(name));
-        using var db = Store.Connect();
+        using var db = call.Begin();
         var found = db.FindLatest(name, withValue: false);
         if (found is not { } f || !f.Secret.IsDeleted || f.Secret.ScheduledPurge <= Now)
         {
             throw VaultErrors.DeletedSecretNotFound(name, VaultName);
         }
 
+        call.SecretName = f.Secret.Name;
+        call.Commit(db);
         return Deleted(f.Secret, f.Version);
-    }
+    });
 
     /// <summary>Brings a deleted secret back, with all its versions.</summary>
-    public VaultSecretProperties RecoverSecret(string name)
+    public VaultSecretProperties RecoverSecret(string name) => Audited(AuditOperations.SecretRecover, name, call =>
     {
         SecretRules.ValidateSecretName(name);
         Authorize(VaultActions.SecretRecover, RbacScope.ForSecret(name));
         var now = Now;
-        using var db = Store.BeginWrite();
+        using var db = call.Begin();
         db.PurgeExpired(now);
         var found = db.FindLatest(name, withValue: false);
         if (found is not { } f || !f.Secret.IsDeleted)
@@ -303,17 +363,18 @@ public sealed partial class VaultService
         }
 
         db.MarkRecovered(f.Secret.SecretId);
-        db.Commit();
+        call.SecretName = f.Secret.Name;
+        call.Commit(db);
         return Properties(f.Secret.Name, f.Version);
-    }
+    });
 
     /// <summary>Deletes a soft-deleted secret for good. Refused while the vault has purge protection.</summary>
-    public void PurgeSecret(string name)
+    public void PurgeSecret(string name) => Audited(AuditOperations.SecretPurge, name, call =>
     {
         SecretRules.ValidateSecretName(name);
         Authorize(VaultActions.SecretPurge, RbacScope.ForSecret(name));
         var now = Now;
-        using var db = Store.BeginWrite();
+        using var db = call.Begin();
         db.PurgeExpired(now);
         var secret = db.FindSecret(name);
         if (secret is null || !secret.IsDeleted)
@@ -327,8 +388,10 @@ public sealed partial class VaultService
         }
 
         db.DeleteSecret(secret.SecretId);
-        db.Commit();
-    }
+        call.SecretName = secret.Name;
+        call.Commit(db);
+        return true;
+    });
 
     /// <summary>Purges deleted secrets whose retention has ended; returns how many. Housekeeping: no caller asks for it.</summary>
     internal int PurgeExpired()
@@ -342,7 +405,7 @@ public sealed partial class VaultService
     // ---- backup and restore -----------------------------------------------------------------
 
     /// <summary>Every version and attribute of a live secret, in one blob sealed under the vault's keyring.</summary>
-    public byte[] BackupSecret(string name)
+    public byte[] BackupSecret(string name) => Audited(AuditOperations.SecretBackup, name, call =>
     {
         SecretRules.ValidateSecretName(name);
         Authorize(VaultActions.SecretBackup, RbacScope.ForSecret(name));
@@ -351,7 +414,7 @@ public sealed partial class VaultService
         try
         {
             string secretName;
-            using (var db = Store.BeginRead())
+            using (var db = call.Begin())
             {
                 var secret = db.FindSecret(name);
                 if (secret is null || secret.IsDeleted)
@@ -364,6 +427,10 @@ public sealed partial class VaultService
                 {
                     versions.Add(new(row with { Value = [] }, Open(secret.Name, row)));
                 }
+
+                call.SecretName = secretName;
+                call.Description = $"{versions.Count} version(s).";
+                call.Commit(db);
             }
 
             return SecretBackup.Seal(keyring, secretName, versions);
@@ -375,7 +442,7 @@ public sealed partial class VaultService
                 CryptographicOperations.ZeroMemory(v.Value);
             }
         }
-    }
+    });
 
     /// <summary>
     /// Restores a backup blob: every version keeps its id and attributes and is sealed afresh
@@ -384,6 +451,21 @@ public sealed partial class VaultService
     /// </summary>
     public VaultSecretProperties RestoreSecret(ReadOnlySpan<byte> blob, string source)
     {
+        var call = Call(AuditOperations.SecretRestore, null).Open();
+        call.Property("source", source);
+        try
+        {
+            return RestoreSecret(call, blob, source);
+        }
+        catch (Exception ex)
+        {
+            call.Fail(ex);
+            throw;
+        }
+    }
+
+    private VaultSecretProperties RestoreSecret(AuditCall call, ReadOnlySpan<byte> blob, string source)
+    {
         // The blob may be sealed under a term another process added since this one read the keyring.
         session.Refresh(VaultName);
         var keyring = session.GetKeyring(VaultName);
@@ -391,10 +473,11 @@ public sealed partial class VaultService
         var (name, versions) = SecretBackup.Open(keyring, blob, source);
         try
         {
+            call.SecretName = name;
             ValidateRestored(name, versions, source);
             Authorize(VaultActions.SecretRestore, RbacScope.ForSecret(name));
             var now = Now;
-            using var db = Store.BeginWrite();
+            using var db = call.Begin();
             FollowRotation(db);
             var existing = FindUndeleted(db, name, now);
             if (existing is not null)
@@ -410,7 +493,9 @@ public sealed partial class VaultService
                 db.InsertVersion(secretId, last);
             }
 
-            db.Commit();
+            call.Version = last!.Version;
+            call.Description = $"{versions.Count} version(s).";
+            call.Commit(db);
             return Properties(name, last!);
         }
         finally
@@ -517,7 +602,7 @@ public sealed partial class VaultService
             : secret;
     }
 
-    private (SecretRow Secret, VersionRow Row) FindVersion(string name, string? version, bool withValue)
+    private (SecretRow Secret, VersionRow Row) FindVersion(VaultDb db, string name, string? version, bool withValue)
     {
         SecretRules.ValidateSecretName(name);
         if (version is not null)
@@ -525,7 +610,6 @@ public sealed partial class VaultService
             SecretRules.ValidateVersion(version);
         }
 
-        using var db = Store.BeginRead();
         var found = db.FindLatest(name, withValue && version is null);
         if (found is not { } f || f.Secret.IsDeleted)
         {

@@ -35,7 +35,11 @@ internal sealed class VaultSession : IDisposable
         Store = store;
         VaultId = vault.VaultId;
         KeyringId = vault.KeyringId;
+        Name = vault.Name;
     }
+
+    /// <summary>The name the vault was created with: the one its audit records' target ids use, for every user.</summary>
+    public string Name { get; }
 
     public VaultStore Store { get; }
 

@@ -180,8 +180,8 @@ public sealed class Pkcs11Tests : IDisposable
         Assert.Contains("Unlock-Vault -VaultName 'locked-vault'", ex.Message);
         Assert.Contains(token, ex.Message);
 
-        // Listing needs no key.
-        Assert.Single(home.Manager.Open("locked-vault").ListSecrets());
+        // A listing needs the audit key too, so a locked vault refuses it the same way.
+        Throws(() => home.Manager.Open("locked-vault").ListSecrets(), "KeyProtectorLocked");
 
         Throws(() => home.Manager.Unlock("locked-vault", SoftHsm.Pin("wrong-pin")), "HsmLoginFailed");
         Assert.False(home.Manager.GetVault("locked-vault").Unlocked);
@@ -476,6 +476,7 @@ public sealed class Pkcs11Tests : IDisposable
         var vault = home.NewVault("old-vault");
         vault.Set("db", "v");
         Tamper(vault.Path, """
+            DROP TABLE audit_record; DROP TABLE audit_head;
             DROP TABLE role_assignment; DROP TABLE role_definition; ALTER TABLE vault DROP COLUMN rbac_version;
             ALTER TABLE keyring DROP COLUMN chain; ALTER TABLE keyring DROP COLUMN key_check; ALTER TABLE keyring DROP COLUMN mechanism;
             PRAGMA user_version = 1;

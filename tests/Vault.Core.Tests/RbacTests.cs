@@ -121,7 +121,7 @@ public sealed class RbacTests : IDisposable
     {
         var (admin, subject) = NewVault();
         var path = admin.Open("rbac-vault").Path;
-        Tamper(path, "DROP TABLE role_assignment; DROP TABLE role_definition; ALTER TABLE vault DROP COLUMN rbac_version; PRAGMA user_version = 2;");
+        Tamper(path, "DROP TABLE audit_record; DROP TABLE audit_head; DROP TABLE role_assignment; DROP TABLE role_definition; ALTER TABLE vault DROP COLUMN rbac_version; PRAGMA user_version = 2;");
 
         // The subject opens it first after the upgrade: the upgrade makes the subject its administrator, and only the subject.
         Assert.Equal("db-value", subject.Open("rbac-vault").GetSecret("db").Plain());

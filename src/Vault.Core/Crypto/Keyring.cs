@@ -13,6 +13,8 @@ internal sealed class Keyring : IDisposable
 
     private readonly object gate = new();
     private readonly Dictionary<int, byte[]> keys = new();
+    private byte[]? auditKey;
+    private byte[]? auditHashKey;
     private bool disposed;
 
     public Keyring(Guid vaultId, Guid keyringId)
@@ -66,7 +68,37 @@ internal sealed class Keyring : IDisposable
             }
 
             ActiveTerm = Math.Max(ActiveTerm, term);
+            if (term == 1)
+            {
+                auditKey = Derive(pinned, "Vault audit record MAC v1");
+                auditHashKey = Derive(pinned, "Vault audit value hash v1");
+            }
         }
+    }
+
+    /// <summary>
+    /// The key of the audit chain's HMACs: derived (HKDF-SHA256) from term 1's data key, which no
+    /// rotation removes, with the vault id as salt. Forging a record needs the root key.
+    /// </summary>
+    public ReadOnlySpan<byte> AuditKey => Derived(ref auditKey);
+
+    /// <summary>The key under which a sensitive request field (a secret's value) is stored as an HMAC.</summary>
+    public ReadOnlySpan<byte> AuditHashKey => Derived(ref auditHashKey);
+
+    private ReadOnlySpan<byte> Derived(ref byte[]? key)
+    {
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return key ?? throw new InvalidOperationException("The keyring has no term 1.");
+        }
+    }
+
+    private byte[] Derive(byte[] termOne, string purpose)
+    {
+        var derived = GC.AllocateArray<byte>(32, pinned: true);
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, termOne, derived, VaultId.ToByteArray(), System.Text.Encoding.UTF8.GetBytes(purpose));
+        return derived;
     }
 
     public bool Contains(int term)
@@ -102,6 +134,11 @@ internal sealed class Keyring : IDisposable
             }
 
             keys.Clear();
+            if (auditKey is not null)
+            {
+                CryptographicOperations.ZeroMemory(auditKey);
+                CryptographicOperations.ZeroMemory(auditHashKey);
+            }
         }
     }
 

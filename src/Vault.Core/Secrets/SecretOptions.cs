@@ -22,4 +22,33 @@ public sealed record SecretUpdate
     public IDictionary? Tags { get; init; }
 
     public bool IsEmpty => Enabled is null && NotBefore is null && Expires is null && ContentType is null && Tags is null;
+
+    /// <summary>The attributes this update sets, by name (for the audit record).</summary>
+    public IEnumerable<string> ChangedNames()
+    {
+        if (Enabled is not null)
+        {
+            yield return "Enabled";
+        }
+
+        if (NotBefore is not null)
+        {
+            yield return "NotBefore";
+        }
+
+        if (Expires is not null)
+        {
+            yield return "Expires";
+        }
+
+        if (ContentType is not null)
+        {
+            yield return "ContentType";
+        }
+
+        if (Tags is not null)
+        {
+            yield return "Tags";
+        }
+    }
 }

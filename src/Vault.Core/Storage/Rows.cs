@@ -47,3 +47,44 @@ internal static class UnixTime
 internal sealed record RoleDefinitionRow(Guid Id, string Name, string? Description, string DataActions, string NotDataActions, long Created);
 
 internal sealed record RoleAssignmentRow(Guid Id, string PrincipalId, string? PrincipalName, string PrincipalType, Guid RoleDefinitionId, string Scope, long Created);
+
+/// <summary>One audit record as stored. Seq, PrevHmac and Hmac are null for an unchained entry.</summary>
+internal sealed record AuditRow
+{
+    public long Id { get; init; }
+    public long? Seq { get; init; }
+    public long Time { get; init; }
+    public required string Operation { get; init; }
+    public string? CallerId { get; init; }
+    public string? CallerName { get; init; }
+    public string? CallerType { get; init; }
+    public string? Target { get; init; }
+    public string? SecretName { get; init; }
+    public required string ResultType { get; init; }
+    public required string ResultSignature { get; init; }
+    public string? Description { get; init; }
+    public long DurationUs { get; init; }
+    public string? CorrelationId { get; init; }
+    public string? Client { get; init; }
+    public string? Properties { get; init; }
+    public byte[]? PrevHmac { get; init; }
+    public byte[]? Hmac { get; init; }
+}
+
+internal sealed record AuditHeadRow(long Seq, byte[] Hmac, long Time, byte[] HeadHmac);
+
+/// <summary>What Get-VaultAuditLog asks for; every field optional. Newest first, before <see cref="BeforeId"/>.</summary>
+internal sealed record AuditQuery
+{
+    public long? BeforeId { get; init; }
+    public long? Start { get; init; }
+    public long? End { get; init; }
+    public int? Last { get; init; }
+    public string? CallerName { get; init; }
+    public string? CallerId { get; init; }
+    public string? Operation { get; init; }
+    public string? SecretName { get; init; }
+    public string? ResultType { get; init; }
+    public string? CorrelationId { get; init; }
+    public bool OldestFirst { get; init; }
+}

@@ -96,5 +96,45 @@ internal static class Schema
 
         ALTER TABLE vault ADD COLUMN rbac_version INTEGER NOT NULL DEFAULT 0;
         """,
+
+        // 4: the audit log. id is the order records were written in; seq, prev_hmac and hmac chain
+        // them (all three null for an entry written before the vault opened, which no key covers).
+        // audit_head holds the last seq and hmac under an HMAC of their own, so a cut tail shows.
+        """
+        CREATE TABLE audit_record (
+            id                INTEGER PRIMARY KEY,
+            seq               INTEGER UNIQUE,
+            time              INTEGER NOT NULL,
+            operation         TEXT    NOT NULL,
+            caller_id         TEXT,
+            caller_name       TEXT,
+            caller_type       TEXT,
+            target            TEXT,
+            secret_name       TEXT,
+            result_type       TEXT    NOT NULL,
+            result_signature  TEXT    NOT NULL,
+            description       TEXT,
+            duration_us       INTEGER NOT NULL,
+            correlation_id    TEXT,
+            client            TEXT,
+            properties        TEXT,
+            prev_hmac         BLOB,
+            hmac              BLOB
+        );
+
+        CREATE INDEX audit_record_time ON audit_record (time);
+        CREATE INDEX audit_record_secret ON audit_record (secret_name COLLATE NOCASE, id) WHERE secret_name IS NOT NULL;
+        CREATE INDEX audit_record_caller ON audit_record (caller_name COLLATE NOCASE, id);
+        CREATE INDEX audit_record_unsuccessful ON audit_record (result_type, id) WHERE result_type <> 'Success';
+        CREATE INDEX audit_record_correlation ON audit_record (correlation_id, id) WHERE correlation_id IS NOT NULL;
+
+        CREATE TABLE audit_head (
+            id         INTEGER PRIMARY KEY CHECK (id = 1),
+            seq        INTEGER NOT NULL,
+            hmac       BLOB    NOT NULL,
+            time       INTEGER NOT NULL,
+            head_hmac  BLOB    NOT NULL
+        );
+        """,
     ];
 }

@@ -25,7 +25,7 @@ internal sealed class VaultDb : IDisposable
 
     private const string SecretColumns = "s.secret_id, s.name, s.created, s.deleted, s.scheduled_purge";
 
-    private readonly VaultStore store;
+    private readonly VaultStore? store;
     private SqliteTransaction? tx;
 
     internal VaultDb(VaultStore store, SqliteConnection connection, VaultDbMode mode)
@@ -48,10 +48,27 @@ internal sealed class VaultDb : IDisposable
         }
     }
 
+    /// <summary>A transaction the caller owns (a vault's creation): Commit and Dispose leave it and the connection alone.</summary>
+    private VaultDb(SqliteConnection connection, SqliteTransaction borrowed)
+    {
+        Connection = connection;
+        tx = borrowed;
+        owned = false;
+    }
+
+    private readonly bool owned = true;
+
+    internal static VaultDb Borrow(SqliteConnection connection, SqliteTransaction tx) => new(connection, tx);
+
     public SqliteConnection Connection { get; }
 
     public void Commit()
     {
+        if (!owned)
+        {
+            return;
+        }
+
         tx?.Commit();
         tx?.Dispose();
         tx = null;
@@ -59,9 +76,14 @@ internal sealed class VaultDb : IDisposable
 
     public void Dispose()
     {
+        if (!owned)
+        {
+            return;
+        }
+
         tx?.Dispose(); // rolls back what was not committed
         tx = null;
-        store.Return(Connection);
+        store!.Return(Connection);
     }
 
     // ---- vault and keyring -------------------------------------------------------------------
@@ -485,6 +507,183 @@ internal sealed class VaultDb : IDisposable
         command.Parameters.AddWithValue("$contentType", (object?)row.ContentType ?? DBNull.Value);
         command.Parameters.AddWithValue("$tags", (object?)row.Tags ?? DBNull.Value);
     }
+
+    // ---- audit log ----------------------------------------------------------------------------
+
+    private const string AuditColumns =
+        "id, seq, time, operation, caller_id, caller_name, caller_type, target, secret_name, result_type, result_signature, description, duration_us, correlation_id, client, properties, prev_hmac, hmac";
+
+    public AuditHeadRow? ReadAuditHead()
+    {
+        using var command = Command("SELECT seq, hmac, time, head_hmac FROM audit_head WHERE id = 1;");
+        using var reader = command.ExecuteReader();
+        return reader.Read()
+            ? new AuditHeadRow(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), reader.GetInt64(2), reader.GetFieldValue<byte[]>(3))
+            : null;
+    }
+
+    public void WriteAuditHead(AuditHeadRow head)
+    {
+        using var command = Command(
+            "INSERT INTO audit_head (id, seq, hmac, time, head_hmac) VALUES (1, $seq, $hmac, $time, $headHmac) " +
+            "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hmac = excluded.hmac, time = excluded.time, head_hmac = excluded.head_hmac;");
+        command.Parameters.AddWithValue("$seq", head.Seq);
+        command.Parameters.AddWithValue("$hmac", head.Hmac);
+        command.Parameters.AddWithValue("$time", head.Time);
+        command.Parameters.AddWithValue("$headHmac", head.HeadHmac);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Inserts a record; returns its id.</summary>
+    public long InsertAuditRecord(AuditRow row)
+    {
+        using var command = Command(
+            "INSERT INTO audit_record (seq, time, operation, caller_id, caller_name, caller_type, target, secret_name, result_type, result_signature, description, duration_us, correlation_id, client, properties, prev_hmac, hmac) " +
+            "VALUES ($seq, $time, $operation, $callerId, $callerName, $callerType, $target, $secretName, $resultType, $resultSignature, $description, $durationUs, $correlationId, $client, $properties, $prevHmac, $hmac) RETURNING id;");
+        var p = command.Parameters;
+        p.AddWithValue("$seq", (object?)row.Seq ?? DBNull.Value);
+        p.AddWithValue("$time", row.Time);
+        p.AddWithValue("$operation", row.Operation);
+        p.AddWithValue("$callerId", (object?)row.CallerId ?? DBNull.Value);
+        p.AddWithValue("$callerName", (object?)row.CallerName ?? DBNull.Value);
+        p.AddWithValue("$callerType", (object?)row.CallerType ?? DBNull.Value);
+        p.AddWithValue("$target", (object?)row.Target ?? DBNull.Value);
+        p.AddWithValue("$secretName", (object?)row.SecretName ?? DBNull.Value);
+        p.AddWithValue("$resultType", row.ResultType);
+        p.AddWithValue("$resultSignature", row.ResultSignature);
+        p.AddWithValue("$description", (object?)row.Description ?? DBNull.Value);
+        p.AddWithValue("$durationUs", row.DurationUs);
+        p.AddWithValue("$correlationId", (object?)row.CorrelationId ?? DBNull.Value);
+        p.AddWithValue("$client", (object?)row.Client ?? DBNull.Value);
+        p.AddWithValue("$properties", (object?)row.Properties ?? DBNull.Value);
+        p.AddWithValue("$prevHmac", (object?)row.PrevHmac ?? DBNull.Value);
+        p.AddWithValue("$hmac", (object?)row.Hmac ?? DBNull.Value);
+        return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>Streams records matching a query, newest first (oldest first when asked), one row at a time.</summary>
+    public IEnumerable<AuditRow> QueryAudit(AuditQuery query)
+    {
+        var where = new List<string>();
+        using var command = Command(string.Empty);
+        void Add(string clause, string name, object value)
+        {
+            where.Add(clause);
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        if (query.BeforeId is { } before)
+        {
+            Add("id < $before", "$before", before);
+        }
+
+        if (query.Start is { } start)
+        {
+            Add("time >= $start", "$start", start);
+        }
+
+        if (query.End is { } end)
+        {
+            Add("time <= $end", "$end", end);
+        }
+
+        if (query.CallerName is { } callerName)
+        {
+            Add("caller_name = $callerName COLLATE NOCASE", "$callerName", callerName);
+        }
+
+        if (query.CallerId is { } callerId)
+        {
+            Add("caller_id = $callerId COLLATE NOCASE", "$callerId", callerId);
+        }
+
+        if (query.Operation is { } operation)
+        {
+            Add("operation = $operation COLLATE NOCASE", "$operation", operation);
+        }
+
+        if (query.SecretName is { } secretName)
+        {
+            Add("secret_name = $secretName COLLATE NOCASE", "$secretName", secretName);
+        }
+
+        if (query.ResultType is { } resultType)
+        {
+            // Written as the partial index's own condition too, so a filter for Denied or Failed uses it.
+            Add(resultType == "Success" ? "result_type = $resultType" : "result_type = $resultType AND result_type <> 'Success'", "$resultType", resultType);
+        }
+
+        if (query.CorrelationId is { } correlationId)
+        {
+            Add("correlation_id = $correlationId AND correlation_id IS NOT NULL", "$correlationId", correlationId);
+        }
+
+        var sql = new System.Text.StringBuilder($"SELECT {AuditColumns} FROM audit_record");
+        if (where.Count > 0)
+        {
+            sql.Append(" WHERE ").AppendJoin(" AND ", where);
+        }
+
+        sql.Append(query.OldestFirst ? " ORDER BY id" : " ORDER BY id DESC");
+        if (query.Last is { } last)
+        {
+            sql.Append(" LIMIT $last");
+            command.Parameters.AddWithValue("$last", last);
+        }
+
+        command.CommandText = sql.Append(';').ToString();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            yield return ReadAudit(reader);
+        }
+    }
+
+    /// <summary>Streams the chained records in the order they were written.</summary>
+    public IEnumerable<AuditRow> ReadAuditChain()
+    {
+        using var command = Command($"SELECT {AuditColumns} FROM audit_record WHERE seq IS NOT NULL ORDER BY id;");
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            yield return ReadAudit(reader);
+        }
+    }
+
+    public long CountUnchainedAudit()
+    {
+        using var command = Command("SELECT count(*) FROM audit_record WHERE seq IS NULL;");
+        return (long)command.ExecuteScalar()!;
+    }
+
+    public bool AuditSeqExists(long seq)
+    {
+        using var command = Command("SELECT 1 FROM audit_record WHERE seq = $seq;");
+        command.Parameters.AddWithValue("$seq", seq);
+        return command.ExecuteScalar() is not null;
+    }
+
+    private static AuditRow ReadAudit(SqliteDataReader r) => new()
+    {
+        Id = r.GetInt64(0),
+        Seq = r.IsDBNull(1) ? null : r.GetInt64(1),
+        Time = r.GetInt64(2),
+        Operation = r.GetString(3),
+        CallerId = r.IsDBNull(4) ? null : r.GetString(4),
+        CallerName = r.IsDBNull(5) ? null : r.GetString(5),
+        CallerType = r.IsDBNull(6) ? null : r.GetString(6),
+        Target = r.IsDBNull(7) ? null : r.GetString(7),
+        SecretName = r.IsDBNull(8) ? null : r.GetString(8),
+        ResultType = r.GetString(9),
+        ResultSignature = r.GetString(10),
+        Description = r.IsDBNull(11) ? null : r.GetString(11),
+        DurationUs = r.GetInt64(12),
+        CorrelationId = r.IsDBNull(13) ? null : r.GetString(13),
+        Client = r.IsDBNull(14) ? null : r.GetString(14),
+        Properties = r.IsDBNull(15) ? null : r.GetString(15),
+        PrevHmac = r.IsDBNull(16) ? null : r.GetFieldValue<byte[]>(16),
+        Hmac = r.IsDBNull(17) ? null : r.GetFieldValue<byte[]>(17),
+    };
 
     private SqliteCommand Command(string sql) => Command(Connection, tx, sql);
 

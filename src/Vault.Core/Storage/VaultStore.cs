@@ -55,7 +55,7 @@ internal sealed class VaultStore : IDisposable
     /// Creates a new vault file with its first keyring term, all in one transaction. The file is
     /// created owner-only; if anything fails it is deleted, so nothing is half-made.
     /// </summary>
-    public static VaultStore Create(string path, VaultRow vault, KeyringRow firstTerm, RoleAssignmentRow creator)
+    public static VaultStore Create(string path, VaultRow vault, KeyringRow firstTerm, RoleAssignmentRow creator, Action<VaultDb>? record = null)
     {
         // Make the empty file first: CreateNew never opens someone else's file, and on Unix the
         // file (and the -wal and -shm files SQLite derives from it) is owner-only from the start.
@@ -79,6 +79,7 @@ internal sealed class VaultStore : IDisposable
                 VaultDb.InsertVault(connection, tx, vault);
                 VaultDb.InsertKeyringEntry(connection, tx, firstTerm);
                 VaultDb.InsertRoleAssignment(connection, tx, creator, bump: false);
+                record?.Invoke(VaultDb.Borrow(connection, tx));
                 tx.Commit();
             }
 

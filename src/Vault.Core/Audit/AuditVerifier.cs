@@ -1,0 +1,151 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Vault.Core.Storage;
+
+namespace Vault.Core.Audit;
+
+/// <summary>
+/// Checks a vault's audit chain from one snapshot, one row at a time, in the order the records were
+/// written: each record's HMAC, its link to the one before, no gap in the sequence numbers, the
+/// head, and an anchored head if one is given. Stops at the first problem and names it.
+/// </summary>
+internal static class AuditVerifier
+{
+    public const string Edited = "Edited";
+    public const string Removed = "Removed";
+    public const string Reordered = "Reordered";
+    public const string Truncated = "Truncated";
+    public const string RolledBack = "RolledBack";
+
+    public static VaultAuditVerification Verify(VaultStore store, ReadOnlySpan<byte> key, string vaultName, VaultAuditHead? expected, Func<AuditHeadRow, VaultAuditHead> toHead)
+    {
+        var keyCopy = key.ToArray();
+        try
+        {
+            return Verify(store, keyCopy, vaultName, expected, toHead);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(keyCopy);
+        }
+    }
+
+    private static VaultAuditVerification Verify(VaultStore store, byte[] key, string vaultName, VaultAuditHead? expected, Func<AuditHeadRow, VaultAuditHead> toHead)
+    {
+        using var db = store.BeginRead();
+        var headRow = db.ReadAuditHead();
+        var head = headRow is null ? null : toHead(headRow);
+        var unchained = db.CountUnchainedAudit();
+        long count = 0, lastSeq = 0;
+        var lastHmac = AuditChain.Genesis;
+        byte[]? anchoredHmac = null;
+
+        VaultAuditVerification Bad(string problem, long seq, string message) => new()
+        {
+            VaultName = vaultName,
+            IsValid = false,
+            RecordCount = count,
+            UnchainedCount = unchained,
+            LastSequenceNumber = lastSeq,
+            Head = head,
+            ExpectedHead = expected,
+            FirstBadSequenceNumber = seq,
+            Problem = problem,
+            Message = string.Create(CultureInfo.InvariantCulture, $"{problem} at sequence number {seq}: {message}"),
+        };
+
+        foreach (var row in db.ReadAuditChain())
+        {
+            var seq = row.Seq!.Value;
+            var expectedSeq = lastSeq + 1;
+            var selfValid = row.Hmac is not null && CryptographicOperations.FixedTimeEquals(AuditChain.RecordHmac(key, row), row.Hmac);
+            if (!selfValid)
+            {
+                return Bad(Edited, seq == expectedSeq ? seq : expectedSeq,
+                    $"the record's HMAC does not match its fields ({row.Operation} at {UnixTime.FromMs(row.Time):O}); a field, its sequence number or its link was changed.");
+            }
+
+            if (seq != expectedSeq)
+            {
+                if (seq < expectedSeq || db.AuditSeqExists(expectedSeq))
+                {
+                    return Bad(Reordered, Math.Min(seq, expectedSeq),
+                        $"record {seq} was written after record {lastSeq} in the file, but the chain puts {expectedSeq} there; records were moved.");
+                }
+
+                return Bad(Removed, expectedSeq,
+                    seq == expectedSeq + 1
+                        ? $"record {expectedSeq} is missing (the next record found is {seq})."
+                        : $"records {expectedSeq} to {seq - 1} are missing (the next record found is {seq}).");
+            }
+
+            if (!CryptographicOperations.FixedTimeEquals(row.PrevHmac, lastHmac))
+            {
+                return Bad(Edited, seq, $"the record does not link to record {lastSeq} before it; that record was replaced.");
+            }
+
+            if (expected is not null && seq == expected.SequenceNumber)
+            {
+                anchoredHmac = row.Hmac;
+            }
+
+            count++;
+            lastSeq = seq;
+            lastHmac = row.Hmac!;
+        }
+
+        if (headRow is null)
+        {
+            if (count > 0)
+            {
+                return Bad(Edited, lastSeq, "the log has records but its head is gone.");
+            }
+        }
+        else
+        {
+            if (!CryptographicOperations.FixedTimeEquals(AuditChain.HeadHmac(key, headRow.Seq, headRow.Hmac, headRow.Time), headRow.HeadHmac))
+            {
+                return Bad(Edited, headRow.Seq, "the head's HMAC does not match it; the head was changed.");
+            }
+
+            if (lastSeq < headRow.Seq)
+            {
+                return Bad(Truncated, lastSeq + 1,
+                    $"the log ends at record {lastSeq} but its head says {headRow.Seq}: {headRow.Seq - lastSeq} record(s) were cut from the end.");
+            }
+
+            if (lastSeq > headRow.Seq || !CryptographicOperations.FixedTimeEquals(lastHmac, headRow.Hmac))
+            {
+                return Bad(Edited, headRow.Seq, $"the head (record {headRow.Seq}) does not match the last record ({lastSeq}).");
+            }
+        }
+
+        if (expected is not null)
+        {
+            if (lastSeq < expected.SequenceNumber)
+            {
+                return Bad(RolledBack, lastSeq + 1,
+                    $"the log ends at record {lastSeq}, before the anchored head {expected.SequenceNumber}: the file was rolled back to an older copy.");
+            }
+
+            if (anchoredHmac is null || !string.Equals(Convert.ToHexStringLower(anchoredHmac), expected.Hmac, StringComparison.OrdinalIgnoreCase))
+            {
+                return Bad(RolledBack, expected.SequenceNumber,
+                    $"record {expected.SequenceNumber} is not the anchored one: the log was rolled back and written again since the head was anchored.");
+            }
+        }
+
+        return new VaultAuditVerification
+        {
+            VaultName = vaultName,
+            IsValid = true,
+            RecordCount = count,
+            UnchainedCount = unchained,
+            LastSequenceNumber = lastSeq,
+            Head = head,
+            ExpectedHead = expected,
+            Message = string.Create(CultureInfo.InvariantCulture,
+                $"The audit log of vault '{vaultName}' is intact: {count} chained record(s), 1 to {lastSeq}, every HMAC and link verified, the head matches{(expected is null ? string.Empty : $", and it reaches the anchored head {expected.SequenceNumber}")}. {unchained} unchained entr{(unchained == 1 ? "y" : "ies")} (failures before the vault opened) are not covered."),
+        };
+    }
+}

@@ -1,0 +1,196 @@
+using System.Globalization;
+using System.Security;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Vault.Core.Audit;
+using Vault.Core.Authorization;
+using Vault.Core.Storage;
+
+namespace Vault.Core;
+
+/// <summary>Reading the audit log: query, head, verification, a value's HMAC. Each needs Vault/audit/read/action and is itself recorded.</summary>
+public sealed partial class VaultService
+{
+    /// <summary>
+    /// Streams records, newest first (oldest first for an export), one row at a time. The read's own
+    /// record is written first and is not among what it returns.
+    /// </summary>
+    public IEnumerable<VaultAuditRecord> GetAuditLog(AuditLogQuery? query = null, bool export = false)
+    {
+        query ??= new AuditLogQuery();
+        var stored = Validate(query);
+        var recordId = Audited(export ? AuditOperations.AuditLogExport : AuditOperations.AuditLogRead, null, call =>
+        {
+            call.Property("start", query.Start?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture))
+                .Property("end", query.End?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture))
+                .Property("last", query.Last?.ToString(CultureInfo.InvariantCulture))
+                .Property("principalName", query.PrincipalName)
+                .Property("operationName", query.OperationName)
+                .Property("secretName", query.SecretName)
+                .Property("resultType", query.ResultType?.ToString())
+                .Property("correlationId", query.CorrelationId);
+            Authorize(VaultActions.AuditRead, RbacScope.Root);
+            call.Finish();
+            return call.RecordId;
+        });
+        return StreamAudit(stored with { BeforeId = recordId });
+    }
+
+    private IEnumerable<VaultAuditRecord> StreamAudit(AuditQuery query)
+    {
+        using var db = Store.Connect();
+        foreach (var row in db.QueryAudit(query))
+        {
+            yield return ToRecord(row);
+        }
+    }
+
+    private static AuditQuery Validate(AuditLogQuery query)
+    {
+        if (query.Last is <= 0)
+        {
+            throw VaultErrors.InvalidAuditQuery("Last", $"it must be 1 or more; {query.Last} was given.");
+        }
+
+        if (query.Start is { } start && query.End is { } end && start.ToUniversalTime() > end.ToUniversalTime())
+        {
+            throw VaultErrors.InvalidAuditQuery("Start", $"Start ({start:O}) is after End ({end:O}); give a Start before End.");
+        }
+
+        if (query.OperationName is { } operation && !AuditOperations.All.Contains(operation, StringComparer.OrdinalIgnoreCase))
+        {
+            throw VaultErrors.InvalidAuditQuery("OperationName", $"'{operation}' is not an operation Vault records. Use one of: {string.Join(", ", AuditOperations.All)}.");
+        }
+
+        var principal = query.PrincipalName;
+        var byId = principal is not null && (principal.StartsWith("uid:", StringComparison.OrdinalIgnoreCase)
+            || principal.StartsWith("gid:", StringComparison.OrdinalIgnoreCase) || principal.StartsWith("app:", StringComparison.OrdinalIgnoreCase)
+            || principal.StartsWith("S-1-", StringComparison.OrdinalIgnoreCase));
+        return new AuditQuery
+        {
+            Start = query.Start is { } s ? UnixTime.ToMs(s) : null,
+            End = query.End is { } e ? UnixTime.ToMs(e) : null,
+            Last = query.Last,
+            CallerName = byId ? null : principal,
+            CallerId = byId ? principal : null,
+            Operation = query.OperationName is { } op ? AuditOperations.All.First(o => string.Equals(o, op, StringComparison.OrdinalIgnoreCase)) : null,
+            SecretName = query.SecretName,
+            ResultType = query.ResultType?.ToString(),
+            CorrelationId = query.CorrelationId,
+            OldestFirst = query.OldestFirst,
+        };
+    }
+
+    /// <summary>The head after this read's own record: anchor it elsewhere, check it later with <see cref="VerifyAuditLog"/>.</summary>
+    public VaultAuditHead GetAuditHead() => Audited(AuditOperations.AuditHeadGet, null, call =>
+    {
+        Authorize(VaultActions.AuditRead, RbacScope.Root);
+        using var db = call.Begin();
+        call.Commit(db);
+        using var read = Store.Connect();
+        var head = read.ReadAuditHead()!;
+        return Head(head);
+    });
+
+    /// <summary>
+    /// Walks the chain in the order records were written, one row at a time: every HMAC, every link,
+    /// no gap, the head, and an anchored head if given. Names the first bad sequence number.
+    /// </summary>
+    public VaultAuditVerification VerifyAuditLog(VaultAuditHead? expected = null) => Audited(AuditOperations.AuditLogVerify, null, call =>
+    {
+        call.Property("expectedHead", expected?.ToString());
+        Authorize(VaultActions.AuditRead, RbacScope.Root);
+        var result = AuditVerifier.Verify(Store, call.Keyring.AuditKey, VaultName, expected, Head);
+        call.Description = result.Message;
+        using var db = call.Begin();
+        call.Commit(db);
+        return result;
+    });
+
+    /// <summary>A value's HMAC under the audit hash key: the <c>valueHmac</c> a SecretSet record holds for it.</summary>
+    public string AuditHash(SecureString value) => Audited(AuditOperations.AuditHashCompute, null, call =>
+    {
+        Authorize(VaultActions.AuditRead, RbacScope.Root);
+        var plaintext = SecretValue.ToUtf8(value, "Value");
+        try
+        {
+            return AuditChain.ValueHmac(call.Keyring.AuditHashKey, plaintext);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+        }
+    });
+
+    /// <summary>
+    /// The latest version of every live secret that expires within <paramref name="window"/> from now
+    /// (already expired ones included), by name; filtered to what the caller may see.
+    /// </summary>
+    public IEnumerable<VaultSecretProperties> ListExpiring(TimeSpan window)
+    {
+        if (window < TimeSpan.Zero)
+        {
+            throw VaultErrors.InvalidAuditQuery("ExpiringWithin", $"it must be zero or more; {window} was given.");
+        }
+
+        Audited(AuditOperations.SecretList, null, call => call.Property("expiringWithin", window.ToString("c", CultureInfo.InvariantCulture)));
+        var until = time.GetUtcNow().UtcDateTime + window;
+        return StreamSecrets(NamePattern.All, Visibility()).Where(s => s.Expires is { } expires && expires <= until);
+    }
+
+    private VaultAuditHead Head(AuditHeadRow head) => new()
+    {
+        VaultName = VaultName,
+        VaultId = session.VaultId,
+        SequenceNumber = head.Seq,
+        Hmac = Convert.ToHexStringLower(head.Hmac),
+        Time = UnixTime.FromMs(head.Time),
+    };
+
+    private VaultAuditRecord ToRecord(AuditRow row)
+    {
+        string? version = null, host = null, machine = null;
+        int? pid = null;
+        if (row.Client is { } client)
+        {
+            try
+            {
+                using var json = JsonDocument.Parse(client);
+                var root = json.RootElement;
+                version = root.TryGetProperty("version", out var v) ? v.GetString() : null;
+                host = root.TryGetProperty("host", out var h) ? h.GetString() : null;
+                pid = root.TryGetProperty("processId", out var p) && p.TryGetInt32(out var id) ? id : null;
+                machine = root.TryGetProperty("machine", out var m) ? m.GetString() : null;
+            }
+            catch (JsonException)
+            {
+                // An edited client field still shows; Test-VaultAuditLog names the edit.
+            }
+        }
+
+        return new VaultAuditRecord
+        {
+            VaultName = VaultName,
+            SequenceNumber = row.Seq,
+            IsChained = row.Seq is not null,
+            Time = UnixTime.FromMs(row.Time),
+            OperationName = row.Operation,
+            CallerId = row.CallerId,
+            CallerName = row.CallerName,
+            CallerType = row.CallerType,
+            TargetId = row.Target,
+            SecretName = row.SecretName,
+            ResultType = Enum.TryParse<VaultAuditResultType>(row.ResultType, out var resultType) ? resultType : VaultAuditResultType.Failed,
+            ResultSignature = row.ResultSignature,
+            Description = row.Description,
+            DurationMs = row.DurationUs / 1000.0,
+            CorrelationId = row.CorrelationId,
+            ClientVersion = version,
+            ClientHost = host,
+            ClientProcessId = pid,
+            ClientMachine = machine,
+            Properties = row.Properties,
+            Hmac = row.Hmac is null ? null : Convert.ToHexStringLower(row.Hmac),
+        };
+    }
+}
