@@ -36,12 +36,30 @@ public static class AuditContext
     /// <summary>The client as records store it: JSON with version, host, processId and machine.</summary>
     internal static string ClientJson()
     {
+        var host = Host;
+        var cached = client;
+        if (cached is not null && cached.Host == host)
+        {
+            return cached.Json;
+        }
+
+        var json = BuildClientJson(host);
+        client = new CachedClient(host, json);
+        return json;
+    }
+
+    private sealed record CachedClient(string? Host, string Json);
+
+    private static CachedClient? client;
+
+    private static string BuildClientJson(string? host)
+    {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
             json.WriteString("version", Version);
-            json.WriteString("host", Host ?? "Vault.Core");
+            json.WriteString("host", host ?? "Vault.Core");
             json.WriteNumber("processId", Environment.ProcessId);
             json.WriteString("machine", Environment.MachineName);
             json.WriteEndObject();

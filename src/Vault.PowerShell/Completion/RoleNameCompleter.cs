@@ -16,7 +16,7 @@ public sealed class RoleNameCompleter : IArgumentCompleter
         IEnumerable<string> names = BuiltInRoles.All.Select(r => r.Name);
         try
         {
-            names = VaultManager.ForCurrentUser().Open(fakeBoundParameters["VaultName"] as string).GetRoleDefinitions().Select(r => r.Name);
+            names = VaultManager.ForCurrentUser().Open(fakeBoundParameters["VaultName"] as string).CompletionRoleNames();
         }
         catch (Exception)
         {
