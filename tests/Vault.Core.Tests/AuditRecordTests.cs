@@ -76,6 +76,56 @@ public sealed class AuditRecordTests : IDisposable
         Assert.Equal(AuditOperations.All.Order(StringComparer.Ordinal), ((IEnumerable<object[]>)Operations()).Select(row => (string)row[0]).Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public void ARoleFromJsonIsOneRecordAndABadFileOneFailure()
+    {
+        var vault = NewVault();
+        var row = One(vault, () => vault.NewRoleDefinitionFromJson("""{ "Name": "From File", "DataActions": ["Vault/secrets/readMetadata/action"] }""", "role.json"));
+        Assert.Equal((AuditOperations.RoleDefinitionCreate, "Success", "From File", "role.json"), (row.Operation, row.ResultType, row.Property("role"), row.Property("source")));
+
+        row = One(vault, () => Throws(() => vault.NewRoleDefinitionFromJson("{ not json", "bad.json"), "InvalidRoleDefinition"));
+        Assert.Equal((AuditOperations.RoleDefinitionCreate, "Failed", "InvalidInput", "bad.json"), (row.Operation, row.ResultType, row.ResultSignature, row.Property("source")));
+    }
+
+    [Fact]
+    public void WritersInSeveralProcessesKeepOneUnbrokenChain()
+    {
+        // Each detached session has its own connections, as another process would: the head is
+        // read and moved inside each write transaction, so no two records take one place.
+        var path = NewVault().Path;
+        const int writers = 6;
+        const int perWriter = 20;
+        var sessions = Enumerable.Range(0, writers).Select(_ => VaultSession.OpenDetached(path, Name)).ToList();
+        try
+        {
+            Parallel.For(0, writers, new ParallelOptions { MaxDegreeOfParallelism = writers }, w =>
+            {
+                var vault = new VaultService(Name, sessions[w], home.Clock, Admin);
+                for (var i = 0; i < perWriter; i++)
+                {
+                    vault.Set($"own-{w}", $"w{w}-{i}");
+                    Throws(() => vault.GetSecret($"missing-{w}"), "SecretNotFound");
+                }
+            });
+        }
+        finally
+        {
+            sessions.ForEach(s => s.Dispose());
+        }
+
+        var rows = AuditRows.Read(path);
+        Assert.Equal(2 + (writers * perWriter * 2), rows.Count);
+        Assert.Equal(Enumerable.Range(1, rows.Count).Select(i => (long?)i), rows.Select(r => r.Seq));
+        for (var i = 1; i < rows.Count; i++)
+        {
+            Assert.Equal(rows[i - 1].Hmac, rows[i].PrevHmac);
+        }
+
+        var verification = admin.Open(Name).VerifyAuditLog();
+        Assert.True(verification.IsValid, verification.Message);
+        Assert.Equal(rows.Count, verification.RecordCount);
+    }
+
     private VaultService NewVault(bool purgeProtection = false)
     {
         admin.CreateVault(Name, null, 90, purgeProtection);
