@@ -39,6 +39,9 @@ public sealed class NamePattern
 
     public bool IsMatch(string name) => regex is null || regex.IsMatch(name);
 
+    /// <summary>The pattern as given (<c>*</c> for all): what an audit record shows a listing asked for.</summary>
+    public override string ToString() => string.IsNullOrEmpty(Pattern) ? "*" : Pattern;
+
     private static string ToRegex(string pattern)
     {
         var sb = new StringBuilder("^");

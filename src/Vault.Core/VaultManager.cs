@@ -267,16 +267,16 @@ public sealed class VaultManager
     /// <summary>Changes a vault's retention, or turns purge protection on (never off).</summary>
     public VaultInfo UpdateVault(string name, int? retentionDays, bool? purgeProtection)
     {
-        if (retentionDays is { } days)
-        {
-            SecretRules.ValidateRetention(days);
-        }
-
         var data = registry.Read();
         var registered = data.Find(name) ?? throw VaultErrors.VaultNotFound(name);
         var vault = Service(registered);
         vault.AuditedOperation(Audit.AuditOperations.VaultUpdate, call =>
         {
+            if (retentionDays is { } days)
+            {
+                SecretRules.ValidateRetention(days);
+            }
+
             vault.Authorize(VaultActions.VaultWrite, RbacScope.Root);
             using var db = call.Begin();
             var row = db.ReadVault();

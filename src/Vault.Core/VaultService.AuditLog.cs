@@ -18,8 +18,7 @@ public sealed partial class VaultService
     public IEnumerable<VaultAuditRecord> GetAuditLog(AuditLogQuery? query = null, bool export = false)
     {
         query ??= new AuditLogQuery();
-        var stored = Validate(query);
-        var recordId = Audited(export ? AuditOperations.AuditLogExport : AuditOperations.AuditLogRead, null, call =>
+        var (stored, recordId) = Audited(export ? AuditOperations.AuditLogExport : AuditOperations.AuditLogRead, null, call =>
         {
             call.Property("start", query.Start?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture))
                 .Property("end", query.End?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture))
@@ -29,9 +28,11 @@ public sealed partial class VaultService
                 .Property("secretName", query.SecretName)
                 .Property("resultType", query.ResultType?.ToString())
                 .Property("correlationId", query.CorrelationId);
+            // Inside the record, as a bad secret name is: a refused query is an operation too.
+            var validated = Validate(query);
             Authorize(VaultActions.AuditRead, RbacScope.Root);
             call.Finish();
-            return call.RecordId;
+            return (validated, call.RecordId);
         });
         return StreamAudit(stored with { BeforeId = recordId });
     }
@@ -88,7 +89,9 @@ public sealed partial class VaultService
         using var db = call.Begin();
         call.Commit(db);
         using var read = Store.Connect();
-        var head = read.ReadAuditHead()!;
+        // No head after a record is written means someone deleted it (the record went in unchained):
+        // the empty log's head, which VerifyAuditLog reports as Edited before it compares anything.
+        var head = read.ReadAuditHead() ?? new AuditHeadRow(0, AuditChain.Genesis, Now, []);
         return Head(head);
     });
 
@@ -128,12 +131,14 @@ public sealed partial class VaultService
     /// </summary>
     public IEnumerable<VaultSecretProperties> ListExpiring(TimeSpan window)
     {
-        if (window < TimeSpan.Zero)
+        Audited(AuditOperations.SecretList, null, call =>
         {
-            throw VaultErrors.InvalidAuditQuery("ExpiringWithin", $"it must be zero or more; {window} was given.");
-        }
-
-        Audited(AuditOperations.SecretList, null, call => call.Property("expiringWithin", window.ToString("c", CultureInfo.InvariantCulture)));
+            call.Property("expiringWithin", window.ToString("c", CultureInfo.InvariantCulture));
+            if (window < TimeSpan.Zero)
+            {
+                throw VaultErrors.InvalidAuditQuery("ExpiringWithin", $"it must be zero or more; {window} was given.");
+            }
+        });
         var until = time.GetUtcNow().UtcDateTime + window;
         return StreamSecrets(NamePattern.All, Visibility()).Where(s => s.Expires is { } expires && expires <= until);
     }

@@ -24,7 +24,7 @@ public sealed class VaultAuditRecord
     /// <summary>The position in the HMAC chain (1, 2, 3...); null for an unchained entry.</summary>
     public long? SequenceNumber { get; init; }
 
-    /// <summary>False for a failure recorded before the vault opened (no audit key yet): it is not covered by the chain.</summary>
+    /// <summary>False for a failure recorded before the vault opened (no audit key yet), or a record written while the chain's head was damaged: it is not covered by the chain.</summary>
     public bool IsChained { get; init; }
 
     /// <summary>When the operation started, UTC, to the millisecond.</summary>
@@ -139,7 +139,7 @@ public sealed class VaultAuditVerification
     /// <summary>Chained records checked.</summary>
     public long RecordCount { get; init; }
 
-    /// <summary>Unchained entries seen (failures before the vault opened); the chain does not cover them.</summary>
+    /// <summary>Unchained entries seen (failures before the vault opened, records written while the head was damaged); the chain does not cover them.</summary>
     public long UnchainedCount { get; init; }
 
     /// <summary>The last sequence number found.</summary>

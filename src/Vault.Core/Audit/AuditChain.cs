@@ -22,11 +22,21 @@ internal static class AuditChain
 
     /// <summary>
     /// Appends a chained record inside the caller's write transaction, and moves the head to it.
-    /// Returns the stored row (with its id, sequence number and HMAC).
+    /// Returns the stored row (with its id, sequence number and HMAC). When the head does not verify
+    /// or is not the last record, the record goes in unchained and the head stays as it is.
     /// </summary>
     public static AuditRow Append(VaultDb db, ReadOnlySpan<byte> key, AuditRow record)
     {
         var head = db.ReadAuditHead();
+        if (!Continues(db, key, head))
+        {
+            // Chaining on would either trust a head someone changed or write a fresh head over the
+            // evidence (a cut tail would vanish). The operation is still recorded, outside the chain,
+            // and the damage stays for VerifyAuditLog to name.
+            var unchained = record with { Seq = null, PrevHmac = null, Hmac = null };
+            return unchained with { Id = db.InsertAuditRecord(unchained) };
+        }
+
         var chained = record with
         {
             Seq = (head?.Seq ?? 0) + 1,
@@ -36,6 +46,15 @@ internal static class AuditChain
         var id = db.InsertAuditRecord(chained);
         db.WriteAuditHead(new AuditHeadRow(chained.Seq!.Value, chained.Hmac!, chained.Time, HeadHmac(key, chained.Seq.Value, chained.Hmac!, chained.Time)));
         return chained with { Id = id };
+    }
+
+    /// <summary>Whether a new record may follow the head: it verifies and no record is past it (none at all without a head).</summary>
+    private static bool Continues(VaultDb db, ReadOnlySpan<byte> key, AuditHeadRow? head)
+    {
+        var lastSeq = db.MaxAuditSeq();
+        return head is null
+            ? lastSeq == 0
+            : head.Seq == lastSeq && CryptographicOperations.FixedTimeEquals(HeadHmac(key, head.Seq, head.Hmac, head.Time), head.HeadHmac);
     }
 
     public static byte[] RecordHmac(ReadOnlySpan<byte> key, AuditRow r)

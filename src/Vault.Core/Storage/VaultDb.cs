@@ -656,6 +656,13 @@ internal sealed class VaultDb : IDisposable
         return (long)command.ExecuteScalar()!;
     }
 
+    /// <summary>The highest sequence number in the log (0 for none): the unique index on seq answers it.</summary>
+    public long MaxAuditSeq()
+    {
+        using var command = Command("SELECT coalesce(max(seq), 0) FROM audit_record;");
+        return (long)command.ExecuteScalar()!;
+    }
+
     public bool AuditSeqExists(long seq)
     {
         using var command = Command("SELECT 1 FROM audit_record WHERE seq = $seq;");
