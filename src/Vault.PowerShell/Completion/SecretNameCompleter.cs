@@ -7,7 +7,8 @@ namespace Vault.PowerShell.Completion;
 
 /// <summary>
 /// Completes secret names in the vault named by -VaultName (or the default vault); deleted names when
-/// -InRemovedState is present. Reads names only: it never unlocks a keyring or prompts.
+/// -InRemovedState is present. Reads names only: it never unlocks a keyring or prompts, and it
+/// writes no audit record.
 /// </summary>
 public sealed class SecretNameCompleter : IArgumentCompleter
 {
@@ -22,10 +23,7 @@ public sealed class SecretNameCompleter : IArgumentCompleter
             var pattern = NamePattern.Parse(Completions.Unquote(wordToComplete) + "*");
             var deleted = fakeBoundParameters.Contains("InRemovedState")
                 || string.Equals(commandName, "Undo-VaultSecretRemoval", StringComparison.OrdinalIgnoreCase);
-            var names = deleted
-                ? service.ListDeletedSecrets(pattern).Select(s => s.Name)
-                : service.ListSecrets(pattern).Select(s => s.Name);
-            return Completions.From(names.Take(500).ToList(), wordToComplete);
+            return Completions.From(service.CompleteSecretNames(pattern, deleted, limit: 500), wordToComplete);
         }
         catch (Exception)
         {
