@@ -512,6 +512,15 @@ public sealed partial class AuditCmdletTests : IDisposable
         Assert.Equal(before + 1, Log().Count);
     }
 
+    [Fact]
+    public void TheAboutTopicShipsAndGetHelpFindsIt()
+    {
+        var help = string.Join("\n", shell.Run("Get-Help about_Vault_Audit | Out-String -Width 200").Succeeded().Output.Select(o => o.ToString()));
+        Assert.Contains("SHORT DESCRIPTION", help);
+        Assert.Contains("AuditLogTampered", help);
+        Assert.Contains("about_Vault_Audit", File.ReadAllText(Path.Combine(Repo.Root, "docs", "en-US", "about_Vault.md")));
+    }
+
     [GeneratedRegex("\"valueHmac\":\"(hmac-sha256:[0-9a-f]{64})\"")]
     private static partial Regex ValueHmac();
 }
