@@ -153,8 +153,10 @@ Describe 'Vault audit log' {
             $records[0].CorrelationId | Should -Not -BeExactly $records[1].CorrelationId
             $records[0].ClientHost | Should -BeExactly 'Default Host'
 
-            (Get-VaultAuditLog audit-vault -CorrelationId $records[1].CorrelationId.ToUpperInvariant()).OperationName |
-                Should -BeExactly @('SecretDelete', 'SecretGet')
+            # This test's pipeline is Pester's: its id covers the test's setup too, not the other runspace's read.
+            $pipeline = @(Get-VaultAuditLog audit-vault -CorrelationId $records[1].CorrelationId.ToUpperInvariant())
+            $pipeline.OperationName | Should -Contain 'SecretDelete'
+            $pipeline.SequenceNumber | Should -Not -Contain $records[0].SequenceNumber
         }
 
         It 'follows the history: each command line added to it gets its own id' {
