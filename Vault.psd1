@@ -6,7 +6,7 @@
     Author               = 'Vault contributors'
     CompanyName          = 'Vault'
     Copyright            = '(c) Vault contributors. MIT License.'
-    Description          = 'A self-hosted key vault for PowerShell, in the manner of Azure Key Vault: versioned secrets in SQLite, encrypted with AES-256-GCM under a root key held in a key file or a PKCS#11 HSM, with key rotation, role-based access control, soft delete, purge protection, backup and restore.'
+    Description          = 'A self-hosted key vault for PowerShell, in the manner of Azure Key Vault: versioned secrets in SQLite, encrypted with AES-256-GCM under a root key held in a key file or a PKCS#11 HSM, with key rotation, role-based access control, a tamper-evident audit log, soft delete, purge protection, backup and restore.'
     CompatiblePSEditions = @('Core')
     PowerShellVersion    = '7.6'
     FormatsToProcess     = @('Vault.format.ps1xml')
@@ -40,16 +40,21 @@
         'New-VaultRoleAssignment'
         'Remove-VaultRoleAssignment'
         'Test-VaultAccess'
+        'Get-VaultAuditLog'
+        'Export-VaultAuditLog'
+        'Get-VaultAuditHead'
+        'Test-VaultAuditLog'
+        'Get-VaultAuditHash'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags         = @('Vault', 'Secrets', 'KeyVault', 'Encryption', 'HSM', 'PKCS11', 'RBAC', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
+            Tags         = @('Vault', 'Secrets', 'KeyVault', 'Encryption', 'HSM', 'PKCS11', 'RBAC', 'Audit', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
             LicenseUri   = 'https://opensource.org/licenses/MIT'
             ProjectUri   = 'https://example.invalid/vault'
-            ReleaseNotes = 'Versioned secrets, soft delete, backup and restore; root key in a key file or a PKCS#11 token; key rotation, protector migration, keyring export and import; role-based access control.'
+            ReleaseNotes = 'Versioned secrets, soft delete, backup and restore; root key in a key file or a PKCS#11 token; key rotation, protector migration, keyring export and import; role-based access control; a tamper-evident audit log (query, export to a SIEM, verification against an anchored head).'
         }
     }
 }

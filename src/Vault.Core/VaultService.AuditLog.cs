@@ -199,19 +199,3 @@ public sealed partial class VaultService
         };
     }
 }
-
-/// <summary>Tab completion: names only, read without a record, without the keyring (so never a PIN prompt).</summary>
-public sealed partial class VaultService
-{
-    /// <summary>Secret names for completion, filtered as listings are; deleted ones with <paramref name="deleted"/>.</summary>
-    public IReadOnlyList<string> CompletionSecretNames(NamePattern pattern, bool deleted, int max) =>
-        (deleted ? StreamDeleted(pattern, Visibility()).Select(s => s.Name) : StreamSecrets(pattern, Visibility()).Select(s => s.Name))
-            .Take(max)
-            .ToList();
-
-    /// <summary>Role names for completion, for a caller who may read role definitions; none otherwise.</summary>
-    public IReadOnlyList<string> CompletionRoleNames() =>
-        session.Access().Decider.Decide(Caller, VaultActions.RoleDefinitionRead, RbacScope.Root).Allowed
-            ? session.Access().Roles.Select(r => r.Name).ToList()
-            : [];
-}

@@ -10,6 +10,9 @@ namespace Vault.PowerShell;
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
 public sealed class SecretValueTransformationAttribute : ArgumentTransformationAttribute
 {
+    /// <summary>The parameter, as its error names it.</summary>
+    public string ParameterName { get; set; } = "SecretValue";
+
     /// <inheritdoc />
     public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
     {
@@ -31,7 +34,7 @@ public sealed class SecretValueTransformationAttribute : ArgumentTransformationA
                 return result;
             default:
                 throw new ArgumentTransformationMetadataException(
-                    $"-SecretValue takes a SecureString, a PSCredential or a string; a {value?.GetType().Name ?? "null"} was given.");
+                    $"-{ParameterName} takes a SecureString, a PSCredential or a string; a {value?.GetType().Name ?? "null"} was given.");
         }
     }
 }

@@ -22,15 +22,15 @@ public sealed class CompletionAuditTests : IDisposable
         vault.DeleteSecret("other");
         var before = Records(vault.Path);
 
-        Assert.Equal(["db-one", "db-two"], home.Manager.Open("app").CompletionSecretNames(NamePattern.Parse("db*"), deleted: false, 500));
-        Assert.Equal(["other"], home.Manager.Open("app").CompletionSecretNames(NamePattern.All, deleted: true, 500));
-        Assert.Contains("Vault Secrets User", home.Manager.Open("app").CompletionRoleNames());
+        Assert.Equal(["db-one", "db-two"], home.Manager.Open("app").CompleteSecretNames(NamePattern.Parse("db*"), deleted: false, 500));
+        Assert.Equal(["other"], home.Manager.Open("app").CompleteSecretNames(NamePattern.All, deleted: true, 500));
+        Assert.Contains("Vault Secrets User", home.Manager.Open("app").CompleteRoleNames());
         Assert.Equal(before, Records(vault.Path));
 
         // Without the key file the vault cannot open, but completion still reads names and writes nothing.
         VaultSession.Evict(vault.Path);
         File.Move(vault.Path + ".key", vault.Path + ".key.moved");
-        Assert.Equal(["db-one"], home.Manager.Open("app").CompletionSecretNames(NamePattern.Parse("db-o*"), deleted: false, 500));
+        Assert.Equal(["db-one"], home.Manager.Open("app").CompleteSecretNames(NamePattern.Parse("db-o*"), deleted: false, 500));
         Assert.Equal(before, Records(vault.Path));
 
         // A listing, by contrast, is an operation: it fails, and the failure is an unchained entry.
@@ -48,8 +48,11 @@ public sealed class CompletionAuditTests : IDisposable
         vault.NewRoleAssignment("Vault Secrets User", dev.Principal, RbacScope.ForSecret("app1-*"));
 
         var asDev = home.As(dev).Open("app");
-        Assert.Equal(["app1-db"], asDev.CompletionSecretNames(NamePattern.All, deleted: false, 500));
-        Assert.Empty(asDev.CompletionRoleNames());
+        Assert.Equal(["app1-db"], asDev.CompleteSecretNames(NamePattern.All, deleted: false, 500));
+        // Without roleDefinitions/read only the built-in names, which every vault has: no custom role leaks.
+        home.Manager.Open("app").NewRoleDefinition("Payroll Reader", null, ["Vault/secrets/getSecret/action"], []);
+        Assert.Contains("Payroll Reader", home.Manager.Open("app").CompleteRoleNames());
+        Assert.DoesNotContain("Payroll Reader", asDev.CompleteRoleNames());
     }
 
     private static long Records(string path)

@@ -54,7 +54,8 @@ public sealed class HsmCmdletTests : IDisposable
         Assert.Equal(ErrorCategory.ResourceUnavailable, locked.CategoryInfo.Category);
         Assert.Contains("$env:VAULT_PKCS11_PIN", locked.Exception.Message);
         Assert.Contains("Unlock-Vault -VaultName 'lock-vault'", locked.Exception.Message);
-        Assert.Single(shell.Run("Get-VaultSecret lock-vault").Succeeded().Output);
+        // Every operation opens the keyring for its audit record, so a locked vault refuses even a listing.
+        shell.Fails("Get-VaultSecret lock-vault", "KeyProtectorLocked", terminating: true);
 
         var wrong = shell.Fails("Unlock-Vault lock-vault -Pin (ConvertTo-SecureString 'wrong' -AsPlainText -Force)", "HsmLoginFailed", terminating: true);
         Assert.Equal(ErrorCategory.AuthenticationError, wrong.CategoryInfo.Category);
@@ -117,7 +118,7 @@ public sealed class HsmCmdletTests : IDisposable
         shell.Run($"Register-Vault '{elsewhere}' -Name elsewhere").Succeeded();
         var unavailable = shell.Fails("Get-VaultSecret elsewhere db", "KeyProtectorUnavailable", terminating: true);
         Assert.Contains("/opt/vendor/libpkcs11.so", unavailable.Exception.Message);
-        Assert.Single(shell.Run("Get-VaultSecret elsewhere").Succeeded().Output);
+        shell.Fails("Get-VaultSecret elsewhere", "KeyProtectorUnavailable", terminating: true);
     }
 
     [Fact]

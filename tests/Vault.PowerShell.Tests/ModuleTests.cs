@@ -11,11 +11,12 @@ public sealed class ModuleTests : IDisposable
 
     public static readonly string[] Cmdlets =
     [
-        "Backup-VaultSecret", "Export-VaultKeyring", "Get-Vault", "Get-VaultContext", "Get-VaultRoleAssignment", "Get-VaultRoleDefinition",
+        "Backup-VaultSecret", "Export-VaultAuditLog", "Export-VaultKeyring", "Get-Vault", "Get-VaultAuditHash", "Get-VaultAuditHead",
+        "Get-VaultAuditLog", "Get-VaultContext", "Get-VaultRoleAssignment", "Get-VaultRoleDefinition",
         "Get-VaultSecret", "Import-VaultKeyring", "Invoke-VaultKeyRotation", "Lock-Vault", "New-Vault", "New-VaultRoleAssignment",
         "New-VaultRoleDefinition", "Register-Vault", "Remove-Vault", "Remove-VaultRoleAssignment", "Remove-VaultRoleDefinition",
         "Remove-VaultSecret", "Restore-VaultSecret", "Set-VaultDefault", "Set-VaultKeyProtector", "Set-VaultSecret",
-        "Test-VaultAccess", "Undo-VaultSecretRemoval", "Unlock-Vault", "Unregister-Vault", "Update-Vault", "Update-VaultSecret",
+        "Test-VaultAccess", "Test-VaultAuditLog", "Undo-VaultSecretRemoval", "Unlock-Vault", "Unregister-Vault", "Update-Vault", "Update-VaultSecret",
     ];
 
     [Fact]

@@ -46,6 +46,7 @@ public sealed class ShouldProcessTests : IDisposable
         "Remove-VaultRoleDefinition -VaultName sp-vault -Name 'Spare Role'",
         "New-VaultRoleAssignment -VaultName sp-vault -RoleDefinitionName 'Vault Reader' -PrincipalId uid:4321",
         "Remove-VaultRoleAssignment -VaultName sp-vault -RoleDefinitionName 'Vault Reader' -PrincipalName uid:1234",
+        "Export-VaultAuditLog -VaultName sp-vault -Path (Join-Path $env:VAULT_HOME 'audit.jsonl')",
     };
 
     private void Prepare()

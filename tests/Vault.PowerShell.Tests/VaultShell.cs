@@ -82,7 +82,10 @@ public sealed class VaultShell : IDisposable
 
     public TestHost Host { get; } = new();
 
-    /// <summary>Runs a command line (or a script) as a user types it.</summary>
+    /// <summary>
+    /// Runs a command line (or a script) as a user types it: like a console, the line goes into the
+    /// session's history, so it has a history id of its own (and so its own audit correlation id).
+    /// </summary>
     public ShellResult Run(string script)
     {
         Host.ClearText();
@@ -93,7 +96,7 @@ public sealed class VaultShell : IDisposable
         RuntimeException? terminating = null;
         try
         {
-            output = ps.Invoke();
+            output = ps.Invoke(null, new PSInvocationSettings { AddToHistory = true });
         }
         catch (RuntimeException ex)
         {

@@ -310,10 +310,11 @@ SELECT (SELECT key_protector FROM vault)
             $err.Exception.Message | Should -BeLikeExactly "*Unlock-Vault -VaultName 'lock-vault'*"
             $err.Exception.Message | Should -BeLikeExactly "*'$token'*"
 
-            # Writing needs the keyring too; listing does not.
+            # Writing needs the keyring too, and so does listing: every operation opens it for its audit record.
             { Set-VaultSecret lock-vault db 'other' -ErrorAction Stop } |
                 Should -Throw -ErrorId 'KeyProtectorLocked,Vault.PowerShell.Commands.SetVaultSecretCommand'
-            (Get-VaultSecret lock-vault).Name | Should -BeExactly 'db'
+            { Get-VaultSecret lock-vault -ErrorAction Stop } |
+                Should -Throw -ErrorId 'KeyProtectorLocked,Vault.PowerShell.Commands.GetVaultSecretCommand'
 
             Unlock-Vault lock-vault -Pin (ConvertTo-Pin) | Should -BeNullOrEmpty
             (Get-Vault lock-vault).Unlocked | Should -BeTrue

@@ -14,13 +14,14 @@ Describe 'Vault module' {
         $expectedVersion = ([xml](Get-Content -LiteralPath (Join-Path $PSScriptRoot '../../Directory.Build.props') -Raw)).Project.PropertyGroup.VersionPrefix |
             Where-Object { $_ } | Select-Object -First 1
 
-        # The 28 cmdlets Vault.psd1 exports, sorted as Sort-Object sorts them (ModuleTests.Cmdlets).
+        # The 33 cmdlets Vault.psd1 exports, sorted as Sort-Object sorts them (ModuleTests.Cmdlets).
         $cmdlets = @(
-            'Backup-VaultSecret', 'Export-VaultKeyring', 'Get-Vault', 'Get-VaultContext', 'Get-VaultRoleAssignment', 'Get-VaultRoleDefinition',
+            'Backup-VaultSecret', 'Export-VaultAuditLog', 'Export-VaultKeyring', 'Get-Vault', 'Get-VaultAuditHash', 'Get-VaultAuditHead',
+            'Get-VaultAuditLog', 'Get-VaultContext', 'Get-VaultRoleAssignment', 'Get-VaultRoleDefinition',
             'Get-VaultSecret', 'Import-VaultKeyring', 'Invoke-VaultKeyRotation', 'Lock-Vault', 'New-Vault', 'New-VaultRoleAssignment',
             'New-VaultRoleDefinition', 'Register-Vault', 'Remove-Vault', 'Remove-VaultRoleAssignment', 'Remove-VaultRoleDefinition',
             'Remove-VaultSecret', 'Restore-VaultSecret', 'Set-VaultDefault', 'Set-VaultKeyProtector', 'Set-VaultSecret',
-            'Test-VaultAccess', 'Undo-VaultSecretRemoval', 'Unlock-Vault', 'Unregister-Vault', 'Update-Vault', 'Update-VaultSecret'
+            'Test-VaultAccess', 'Test-VaultAuditLog', 'Undo-VaultSecretRemoval', 'Unlock-Vault', 'Unregister-Vault', 'Update-Vault', 'Update-VaultSecret'
         )
     }
 
@@ -41,7 +42,7 @@ Describe 'Vault module' {
         $module = Get-Module Vault
         $module | Should -HaveCount 1
         $module.Version.ToString() | Should -BeExactly $expectedVersion
-        $cmdlets | Should -HaveCount 28
+        $cmdlets | Should -HaveCount 33
         (Get-Command -Module Vault).Name | Sort-Object | Should -BeExactly $cmdlets
 
         $data = Import-PowerShellDataFile -LiteralPath $manifest

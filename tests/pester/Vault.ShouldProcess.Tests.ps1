@@ -31,6 +31,7 @@ BeforeDiscovery {
         @{ Command = 'Undo-VaultSecretRemoval -VaultName sp-vault -Name gone'; NoChange = $false }
         @{ Command = "Backup-VaultSecret -VaultName sp-vault -Name db -OutputFile (Join-Path `$env:VAULT_HOME 'db.blob')"; NoChange = $false }
         @{ Command = "Restore-VaultSecret -VaultName sp-vault -InputFile (Join-Path `$env:VAULT_HOME 'ready.blob')"; NoChange = $false }
+        @{ Command = "Export-VaultAuditLog -VaultName sp-vault -Path (Join-Path `$env:VAULT_HOME 'audit.jsonl')"; NoChange = $false }
     )
 }
 

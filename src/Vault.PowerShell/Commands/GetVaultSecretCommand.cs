@@ -5,18 +5,21 @@ namespace Vault.PowerShell.Commands;
 
 /// <summary>
 /// Get-VaultSecret: one secret with its value (an exact name), or the properties of many
-/// (a wildcard, no name, -IncludeVersions, -InRemovedState).
+/// (a wildcard, no name, -IncludeVersions, -InRemovedState), or those about to expire (-ExpiringWithin).
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "VaultSecret", DefaultParameterSetName = ByName)]
 [OutputType(typeof(VaultSecret), typeof(VaultSecretProperties), typeof(DeletedVaultSecret), typeof(string), ParameterSetName = [ByName])]
 [OutputType(typeof(VaultSecret), typeof(string), ParameterSetName = [ById])]
+[OutputType(typeof(VaultSecretProperties), ParameterSetName = [Expiring])]
 public sealed class GetVaultSecretCommand : VaultCmdlet
 {
     private const string ByName = "ByName";
     private const string ById = "ById";
+    private const string Expiring = "Expiring";
 
     /// <summary>The vault; the default vault when omitted.</summary>
     [Parameter(ParameterSetName = ByName, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = Expiring, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(Completion.VaultNameCompleter))]
     public string? VaultName { get; set; }
 
@@ -45,6 +48,10 @@ public sealed class GetVaultSecretCommand : VaultCmdlet
     [Parameter(ParameterSetName = ById, Mandatory = true, Position = 0)]
     public string Id { get; set; } = string.Empty;
 
+    /// <summary>Lists the latest version of every secret that expires within this time from now (expired ones too), without values.</summary>
+    [Parameter(ParameterSetName = Expiring, Mandatory = true)]
+    public TimeSpan ExpiringWithin { get; set; }
+
     /// <summary>Returns the value as a plain string instead of a secret object.</summary>
     [Parameter(ParameterSetName = ByName)]
     [Parameter(ParameterSetName = ById)]
@@ -62,6 +69,14 @@ public sealed class GetVaultSecretCommand : VaultCmdlet
                 }
 
                 WriteSecret(OpenVault(vaultName), name, version);
+                break;
+
+            case Expiring:
+                foreach (var properties in OpenVault(VaultName).ListExpiring(ExpiringWithin))
+                {
+                    WriteObject(properties);
+                }
+
                 break;
 
             default:

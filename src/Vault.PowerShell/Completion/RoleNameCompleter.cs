@@ -6,7 +6,7 @@ using Vault.Core.Authorization;
 
 namespace Vault.PowerShell.Completion;
 
-/// <summary>Completes role names (quoted: they have spaces): the built-in ones, and the vault's custom ones where the caller may read them.</summary>
+/// <summary>Completes role names (quoted: they have spaces): the built-in ones, and the vault's custom ones where the caller may read them. Writes no audit record.</summary>
 public sealed class RoleNameCompleter : IArgumentCompleter
 {
     /// <inheritdoc />
@@ -16,7 +16,7 @@ public sealed class RoleNameCompleter : IArgumentCompleter
         IEnumerable<string> names = BuiltInRoles.All.Select(r => r.Name);
         try
         {
-            names = VaultManager.ForCurrentUser().Open(fakeBoundParameters["VaultName"] as string).CompletionRoleNames();
+            names = VaultManager.ForCurrentUser().Open(fakeBoundParameters["VaultName"] as string).CompleteRoleNames();
         }
         catch (Exception)
         {

@@ -7,7 +7,8 @@ namespace Vault.PowerShell.Completion;
 
 /// <summary>
 /// Completes secret names in the vault named by -VaultName (or the default vault); deleted names when
-/// -InRemovedState is present. Reads names only: it never unlocks a keyring, prompts or writes an audit record.
+/// -InRemovedState is present. Reads names only: it never unlocks a keyring or prompts, and it
+/// writes no audit record.
 /// </summary>
 public sealed class SecretNameCompleter : IArgumentCompleter
 {
@@ -22,7 +23,7 @@ public sealed class SecretNameCompleter : IArgumentCompleter
             var pattern = NamePattern.Parse(Completions.Unquote(wordToComplete) + "*");
             var deleted = fakeBoundParameters.Contains("InRemovedState")
                 || string.Equals(commandName, "Undo-VaultSecretRemoval", StringComparison.OrdinalIgnoreCase);
-            return Completions.From(service.CompletionSecretNames(pattern, deleted, 500), wordToComplete);
+            return Completions.From(service.CompleteSecretNames(pattern, deleted, limit: 500), wordToComplete);
         }
         catch (Exception)
         {

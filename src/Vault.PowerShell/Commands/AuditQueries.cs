@@ -1,0 +1,18 @@
+using Vault.Core;
+
+namespace Vault.PowerShell.Commands;
+
+/// <summary>The filters Get-VaultAuditLog and Export-VaultAuditLog share, as the core's query.</summary>
+internal static class AuditQueries
+{
+    /// <summary>A query with -Start and -End when they were given.</summary>
+    public static AuditLogQuery From(IDictionary<string, object> bound, DateTime start, DateTime end) => new()
+    {
+        Start = bound.ContainsKey("Start") ? start : null,
+        End = bound.ContainsKey("End") ? end : null,
+    };
+
+    /// <summary>Correlation ids are stored as lowercase GUIDs: one typed in capitals still matches.</summary>
+    public static string? NormalizeCorrelationId(string? id) =>
+        id is not null && Guid.TryParse(id, out var guid) ? guid.ToString("D") : id;
+}
