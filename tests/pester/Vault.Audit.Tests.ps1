@@ -15,33 +15,6 @@ Describe 'Vault audit log' {
         Import-Module $manifest -Force
         $previousVaultHome = $env:VAULT_HOME
 
-        # Runs SQL on a vault file with the module's own Microsoft.Data.Sqlite, as someone holding
-        # the file could; returns the first column of each row.
-        function Invoke-VaultSql {
-            param([Parameter(Mandatory)][string] $Path, [Parameter(Mandatory)][string] $Sql)
-            $context = [System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -EQ 'Vault' | Select-Object -First 1
-            $sqlite = $context.Assemblies | Where-Object { $_.GetName().Name -eq 'Microsoft.Data.Sqlite' } | Select-Object -First 1
-            $builder = [Activator]::CreateInstance($sqlite.GetType('Microsoft.Data.Sqlite.SqliteConnectionStringBuilder', $true))
-            $builder.DataSource = $Path
-            $builder.Pooling = $false
-            $connection = [Activator]::CreateInstance($sqlite.GetType('Microsoft.Data.Sqlite.SqliteConnection', $true), [object[]]@($builder.ToString()))
-            try {
-                $connection.Open()
-                $command = $connection.CreateCommand()
-                $command.CommandText = $Sql
-                $reader = $command.ExecuteReader()
-                try {
-                    while ($reader.Read()) { $reader.GetValue(0) }
-                }
-                finally {
-                    $reader.Dispose()
-                }
-            }
-            finally {
-                $connection.Dispose()
-            }
-        }
-
         # Runs a command line in a runspace of its own, as another command line (or session) would.
         function Invoke-InNewRunspace {
             param([Parameter(Mandatory)][string] $Command)

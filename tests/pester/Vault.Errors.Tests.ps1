@@ -20,28 +20,6 @@ Describe 'Vault error records' {
         function Get-VersionCount {
             @(Get-Vault | Get-VaultSecret | ForEach-Object Version).Count
         }
-
-        # What someone with the vault's file can do without Vault: edit it with SQLite. Pester has no
-        # SQLite of its own, so this borrows Microsoft.Data.Sqlite (and its native library, already
-        # resolved) from the module's private load context, and opens a connection of its own.
-        function Invoke-SqliteTamper {
-            param([Parameter(Mandatory)][string] $Path, [Parameter(Mandatory)][string] $Sql)
-            $context = [System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -EQ 'Vault' | Select-Object -First 1
-            $sqlite = $context.Assemblies | Where-Object { $_.GetName().Name -eq 'Microsoft.Data.Sqlite' } | Select-Object -First 1
-            $builder = [Activator]::CreateInstance($sqlite.GetType('Microsoft.Data.Sqlite.SqliteConnectionStringBuilder', $true))
-            $builder.DataSource = $Path
-            $builder.Pooling = $false
-            $connection = [Activator]::CreateInstance($sqlite.GetType('Microsoft.Data.Sqlite.SqliteConnection', $true), [object[]]@($builder.ToString()))
-            try {
-                $connection.Open()
-                $command = $connection.CreateCommand()
-                $command.CommandText = $Sql
-                $null = $command.ExecuteNonQuery()
-            }
-            finally {
-                $connection.Dispose()
-            }
-        }
     }
 
     AfterAll {
@@ -130,7 +108,7 @@ Describe 'Vault error records' {
         $path = (Get-Vault err-vault).Path
         Set-VaultSecret err-vault other 'other-value'
         # Someone with the file moves one secret's ciphertext onto another.
-        Invoke-SqliteTamper -Path $path -Sql "UPDATE secret_version SET value = (SELECT value FROM secret_version WHERE secret_id = (SELECT secret_id FROM secret WHERE name = 'other')) WHERE secret_id = (SELECT secret_id FROM secret WHERE name = 'db');"
+        Invoke-VaultSql -Path $path -Sql "UPDATE secret_version SET value = (SELECT value FROM secret_version WHERE secret_id = (SELECT secret_id FROM secret WHERE name = 'other')) WHERE secret_id = (SELECT secret_id FROM secret WHERE name = 'db');"
 
         $err = { Get-VaultSecret err-vault db -ErrorAction Stop } |
             Should -Throw -ErrorId 'SecretIntegrityFailed,Vault.PowerShell.Commands.GetVaultSecretCommand' -PassThru

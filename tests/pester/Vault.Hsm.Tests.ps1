@@ -146,32 +146,6 @@ Describe 'Vault with a PKCS#11 token (SoftHSM2)' {
             Get-VaultSecret -VaultName $VaultName -Name $Name -IncludeVersions | Get-VaultSecret -AsPlainText
         }
 
-        # One SQL statement against a vault file, as someone with the file could run it. Pester has no
-        # SQLite of its own, so this borrows Microsoft.Data.Sqlite from the module's load context (as
-        # Vault.Errors.Tests.ps1 does), on a connection of its own. Returns the first column of the first row.
-        function Invoke-VaultSql {
-            param([Parameter(Mandatory)][string] $Path, [Parameter(Mandatory)][string] $Sql)
-            $context = [System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -EQ 'Vault' | Select-Object -First 1
-            $sqlite = $context.Assemblies | Where-Object { $_.GetName().Name -eq 'Microsoft.Data.Sqlite' } | Select-Object -First 1
-            if (-not $sqlite) {
-                throw "Microsoft.Data.Sqlite is not loaded in the module's load context; open a vault first."
-            }
-            $builder = [Activator]::CreateInstance($sqlite.GetType('Microsoft.Data.Sqlite.SqliteConnectionStringBuilder', $true))
-            $builder.DataSource = $Path
-            $builder.Pooling = $false
-            $connection = [Activator]::CreateInstance($sqlite.GetType('Microsoft.Data.Sqlite.SqliteConnection', $true), [object[]]@($builder.ToString()))
-            try {
-                $connection.Open()
-                $command = $connection.CreateCommand()
-                $command.CommandText = $Sql
-                $result = $command.ExecuteScalar()
-                if ($result -is [DBNull]) { $null } else { $result }
-            }
-            finally {
-                $connection.Dispose()
-            }
-        }
-
         # The key protector settings the vault file records (kind, library, token, key label and id).
         function Get-KeyProtectorSettings([string] $Path) {
             Invoke-VaultSql -Path $Path -Sql 'SELECT key_protector FROM vault;' | ConvertFrom-Json

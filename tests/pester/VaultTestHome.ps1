@@ -29,3 +29,38 @@ function Invoke-WhatIf([string] $Command) {
     Remove-Item -LiteralPath $transcript -Force
     [pscustomobject]@{ Output = $output; Shown = $shown }
 }
+
+# Runs SQL on a vault file, as someone with the file would, and returns the first column of each row
+# (none for a statement that returns no rows). The stand-in pwsh has no SQLite of its own, so this
+# borrows Microsoft.Data.Sqlite (and its native library, already resolved) from the module's
+# private load context: open a vault first.
+function Invoke-VaultSql {
+    param([Parameter(Mandatory)][string] $Path, [Parameter(Mandatory)][string] $Sql)
+    $context = [System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -EQ 'Vault' | Select-Object -First 1
+    $sqlite = $context.Assemblies | Where-Object { $_.GetName().Name -eq 'Microsoft.Data.Sqlite' } | Select-Object -First 1
+    if (-not $sqlite) {
+        throw "Microsoft.Data.Sqlite is not loaded in the module's load context; open a vault first."
+    }
+    $builder = [Activator]::CreateInstance($sqlite.GetType('Microsoft.Data.Sqlite.SqliteConnectionStringBuilder', $true))
+    $builder.DataSource = $Path
+    $builder.Pooling = $false
+    $connection = [Activator]::CreateInstance($sqlite.GetType('Microsoft.Data.Sqlite.SqliteConnection', $true), [object[]]@($builder.ToString()))
+    try {
+        $connection.Open()
+        $command = $connection.CreateCommand()
+        $command.CommandText = $Sql
+        $reader = $command.ExecuteReader()
+        try {
+            while ($reader.Read()) {
+                $value = $reader.GetValue(0)
+                if ($value -is [DBNull]) { $null } else { $value }
+            }
+        }
+        finally {
+            $reader.Dispose()
+        }
+    }
+    finally {
+        $connection.Dispose()
+    }
+}
