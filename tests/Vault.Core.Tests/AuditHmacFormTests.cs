@@ -47,6 +47,17 @@ public sealed class AuditHmacFormTests
         Assert.Equal("86d5bb3b6fdd68cc5513e56004465a1bca304a6caa167ad3a3760383468e7e26", Hex(AuditChain.RecordHmac(Key, Full with { Description = new string('\u00e9', 600) })));
 
     [Fact]
+    public void AnHmacKeyedOnceForManyRecordsGivesTheSameHmacs()
+    {
+        using var hmac = System.Security.Cryptography.IncrementalHash.CreateHMAC(System.Security.Cryptography.HashAlgorithmName.SHA256, Key);
+        var sparse = new AuditRow { Time = 0, Operation = "VaultUnlock", ResultType = "Failed", ResultSignature = string.Empty };
+        foreach (var row in new[] { Full, sparse, Full with { Seq = 8 } })
+        {
+            Assert.Equal(Hex(AuditChain.RecordHmac(Key, row)), Hex(AuditChain.RecordHmac(hmac, row)));
+        }
+    }
+
+    [Fact]
     public void TheHeadKeepsItsHmac() =>
         Assert.Equal(
             "772ad3013b86784814d50c7733a01a2d53e66f747c3ec4a039c1fd13fdd704ad",
