@@ -23,13 +23,17 @@ var loadAtStart = MachineLoad.OneMinute();
 Console.WriteLine($"Load average (1 min) at start: {loadAtStart}; the figures assume an otherwise idle machine.");
 var table = new ResultTable();
 
-// `-- rbac` runs the RBAC phase alone (section 6), for work on it; the figures that count come from
-// a whole run, which is what the README's table is.
+// `-- rbac` runs the RBAC phase alone (section 6), `-- audit` the audit phase alone (section 7),
+// both for work on them; the figures that count come from a whole run, which is what the README's
+// table is. Given both, both run.
 var rbacOnly = args.Contains("rbac");
-if (rbacOnly)
+var auditOnly = args.Contains("audit");
+var only = rbacOnly || auditOnly;
+if (only)
 {
-    Console.WriteLine("Only the RBAC phase (-- rbac).");
-    table.Info("NOTE: only the RBAC phase ran (-- rbac)", "sections 1-5 skipped");
+    var phases = string.Join(" and ", new[] { rbacOnly ? "RBAC" : null, auditOnly ? "audit" : null }.OfType<string>());
+    Console.WriteLine($"Only the {phases} phase ({string.Join(" ", args)}).");
+    table.Info($"NOTE: only the {phases} phase ran ({string.Join(" ", args)})", "the other sections skipped");
 }
 else
 {
@@ -88,41 +92,37 @@ else
     }
 }
 
-// Role-based access control, last of all, so every phase above runs exactly as before: the cost of
+// Role-based access control, after the phases above, so they run exactly as before: the cost of
 // a decision over 1,000 assignments, where the per-operation check's time goes in the core, and
 // Get-VaultSecret in pwsh against the step-1 module (41f8d51), built (or taken from the cache) here.
-table.Section = 6;
-Console.WriteLine($"RBAC: AccessDecider.Decide over {RbacDecisionBench.Assignments:N0} assignments; the per-operation check in the core; Get-VaultSecret against step 1 ({Step1Module.ShortCommit}) in {RbacProcessBench.Rounds} + {RbacProcessBench.Rounds} alternating pwsh processes");
-var step1Missing = Step1Module.Missing();
-Step1Module? step1 = null;
-if (step1Missing is null)
+if (!only || rbacOnly)
 {
-    var prepare = Stopwatch.StartNew();
-    try
-    {
-        step1 = Step1Module.Get();
-        Console.WriteLine($"  step-1 module: {step1.How}; {prepare.Elapsed.TotalSeconds:0.0} s");
-    }
-    catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException)
-    {
-        // A failed build of the old commit (no network for its restore, say) costs the comparison, not the run.
-        step1Missing = $"the step-1 module could not be built: {ex.Message}";
-    }
+    RbacPhase(table);
 }
 
-RbacDecisionBench.Measure(table);
-RbacCoreBench.Measure(table);
-if (step1 is null)
+// The audit log, last, so every phase above runs as before: GetSecret with its record against bare
+// SQLite, then a million-record log read, verified and exported.
+if (!only || auditOnly)
 {
-    Console.Error.WriteLine($"warning: no step-1 comparison: {step1Missing}.");
-    table.Info("WARNING: RBAC Get against step 1 skipped", step1Missing!);
-}
-else
-{
-    RbacProcessBench.Compare(step1, table);
+    table.Section = 7;
+    Console.WriteLine($"Audit: GetSecret and Get-VaultSecret against a bare SQLite INSERT + SELECT ({AuditGetBench.Rounds} rounds of {AuditGetBench.Block} calls each, alternating); then a log of {AuditLogBench.Records:N0} records");
+    using (var get = new AuditGetBench())
+    {
+        get.Compare(table);
+        get.Breakdown(table);
+    }
+
+    Console.WriteLine($"  load average (1 min) now: {MachineLoad.OneMinute()}");
+    using var log = new AuditLogBench();
+    log.Fill(table);
+    log.Queries(table);
+    log.Stream(table);
+    log.Verify(table);
+    log.Export(table);
+    Console.WriteLine($"  load average (1 min) now: {MachineLoad.OneMinute()}");
 }
 
-table.Section = 7;
+table.Section = 8;
 table.Info("bench process peak working set", ResultTable.Bytes(Memory.PeakWorkingSet));
 table.Info("bench process GC heap at end / allocated in all", $"{ResultTable.Bytes(GC.GetTotalMemory(false))} / {ResultTable.Bytes(GC.GetTotalAllocatedBytes())}");
 table.Info("whole bench run", $"{total.Elapsed.TotalSeconds:0.0} s");
@@ -131,3 +131,37 @@ table.Info("machine load average (1 min) at start / end", $"{loadAtStart} / {Mac
 Console.WriteLine();
 table.Print(Console.Out);
 return 0;
+
+static void RbacPhase(ResultTable table)
+{
+    table.Section = 6;
+    Console.WriteLine($"RBAC: AccessDecider.Decide over {RbacDecisionBench.Assignments:N0} assignments; the per-operation check in the core; Get-VaultSecret against step 1 ({Step1Module.ShortCommit}) in {RbacProcessBench.Rounds} + {RbacProcessBench.Rounds} alternating pwsh processes");
+    var step1Missing = Step1Module.Missing();
+    Step1Module? step1 = null;
+    if (step1Missing is null)
+    {
+        var prepare = Stopwatch.StartNew();
+        try
+        {
+            step1 = Step1Module.Get();
+            Console.WriteLine($"  step-1 module: {step1.How}; {prepare.Elapsed.TotalSeconds:0.0} s");
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException)
+        {
+            // A failed build of the old commit (no network for its restore, say) costs the comparison, not the run.
+            step1Missing = $"the step-1 module could not be built: {ex.Message}";
+        }
+    }
+
+    RbacDecisionBench.Measure(table);
+    RbacCoreBench.Measure(table);
+    if (step1 is null)
+    {
+        Console.Error.WriteLine($"warning: no step-1 comparison: {step1Missing}.");
+        table.Info("WARNING: RBAC Get against step 1 skipped", step1Missing!);
+    }
+    else
+    {
+        RbacProcessBench.Compare(step1, table);
+    }
+}

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
@@ -59,82 +60,147 @@ internal static class AuditChain
 
     public static byte[] RecordHmac(ReadOnlySpan<byte> key, AuditRow r)
     {
-        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
-        hmac.AppendData(RecordLabel);
-        Int(hmac, r.Seq ?? -1);
-        Bytes(hmac, r.PrevHmac);
-        Int(hmac, r.Time);
-        Text(hmac, r.Operation);
-        Text(hmac, r.CallerId);
-        Text(hmac, r.CallerName);
-        Text(hmac, r.CallerType);
-        Text(hmac, r.Target);
-        Text(hmac, r.SecretName);
-        Text(hmac, r.ResultType);
-        Text(hmac, r.ResultSignature);
-        Text(hmac, r.Description);
-        Int(hmac, r.DurationUs);
-        Text(hmac, r.CorrelationId);
-        Text(hmac, r.Client);
-        Text(hmac, r.Properties);
-        return hmac.GetHashAndReset();
+        // Not a using: a using local is read-only, and the struct's writes would go to a copy.
+        var canonical = CanonicalRecord(r);
+        try
+        {
+            return HMACSHA256.HashData(key, canonical.Written);
+        }
+        finally
+        {
+            canonical.Dispose();
+        }
+    }
+
+    /// <summary>The same HMAC with a key set up once, for many records in a row (verification).</summary>
+    public static byte[] RecordHmac(IncrementalHash hmac, AuditRow r)
+    {
+        var canonical = CanonicalRecord(r);
+        try
+        {
+            hmac.AppendData(canonical.Written);
+            return hmac.GetHashAndReset();
+        }
+        finally
+        {
+            canonical.Dispose();
+        }
     }
 
     public static byte[] HeadHmac(ReadOnlySpan<byte> key, long seq, byte[] recordHmac, long time)
     {
-        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
-        hmac.AppendData(HeadLabel);
-        Int(hmac, seq);
-        Bytes(hmac, recordHmac);
-        Int(hmac, time);
-        return hmac.GetHashAndReset();
+        var canonical = new Canonical(128);
+        try
+        {
+            canonical.Raw(HeadLabel);
+            canonical.Int(seq);
+            canonical.Bytes(recordHmac);
+            canonical.Int(time);
+            return HMACSHA256.HashData(key, canonical.Written);
+        }
+        finally
+        {
+            canonical.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A record's canonical bytes, in one buffer the caller returns: fed to the HMAC field by field
+    /// (about 33 appends, each a call into the crypto library) they cost 5-10 µs a record, most of
+    /// Test-VaultAuditLog's time and a tenth of every operation's.
+    /// </summary>
+    private static Canonical CanonicalRecord(AuditRow r)
+    {
+        var canonical = new Canonical(1024);
+        canonical.Raw(RecordLabel);
+        canonical.Int(r.Seq ?? -1);
+        canonical.Bytes(r.PrevHmac);
+        canonical.Int(r.Time);
+        canonical.Text(r.Operation);
+        canonical.Text(r.CallerId);
+        canonical.Text(r.CallerName);
+        canonical.Text(r.CallerType);
+        canonical.Text(r.Target);
+        canonical.Text(r.SecretName);
+        canonical.Text(r.ResultType);
+        canonical.Text(r.ResultSignature);
+        canonical.Text(r.Description);
+        canonical.Int(r.DurationUs);
+        canonical.Text(r.CorrelationId);
+        canonical.Text(r.Client);
+        canonical.Text(r.Properties);
+        return canonical;
     }
 
     /// <summary>A value's HMAC under the audit hash key, as records store it and Get-VaultAuditHash shows it.</summary>
     public static string ValueHmac(ReadOnlySpan<byte> hashKey, ReadOnlySpan<byte> utf8Value) =>
         "hmac-sha256:" + Convert.ToHexStringLower(HMACSHA256.HashData(hashKey, utf8Value));
 
-    private static void Int(IncrementalHash hmac, long value)
+    /// <summary>
+    /// The canonical form in a pooled buffer: an integer as big-endian int64, bytes and text (UTF-8)
+    /// as a big-endian int32 length (-1 for null) and the bytes. docs/ARCHITECTURE.md gives it.
+    /// </summary>
+    private struct Canonical(int capacity) : IDisposable
     {
-        Span<byte> buffer = stackalloc byte[8];
-        BinaryPrimitives.WriteInt64BigEndian(buffer, value);
-        hmac.AppendData(buffer);
-    }
+        private byte[] buffer = ArrayPool<byte>.Shared.Rent(capacity);
+        private int length;
 
-    private static void Bytes(IncrementalHash hmac, byte[]? value)
-    {
-        Span<byte> length = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(length, value?.Length ?? -1);
-        hmac.AppendData(length);
-        if (value is not null)
-        {
-            hmac.AppendData(value);
-        }
-    }
+        public readonly ReadOnlySpan<byte> Written => buffer.AsSpan(0, length);
 
-    /// <summary>A field as its UTF-8 length (big-endian int32, -1 for null) and bytes.</summary>
-    private static void Text(IncrementalHash hmac, string? value)
-    {
-        Span<byte> length = stackalloc byte[4];
-        if (value is null)
+        public void Raw(ReadOnlySpan<byte> value)
         {
-            BinaryPrimitives.WriteInt32BigEndian(length, -1);
-            hmac.AppendData(length);
-            return;
+            value.CopyTo(Reserve(value.Length));
+            length += value.Length;
         }
 
-        var count = Encoding.UTF8.GetByteCount(value);
-        BinaryPrimitives.WriteInt32BigEndian(length, count);
-        hmac.AppendData(length);
-        if (count <= 512)
+        public void Int(long value)
         {
-            Span<byte> utf8 = stackalloc byte[count];
-            Encoding.UTF8.GetBytes(value, utf8);
-            hmac.AppendData(utf8);
+            BinaryPrimitives.WriteInt64BigEndian(Reserve(8), value);
+            length += 8;
         }
-        else
+
+        public void Bytes(byte[]? value)
         {
-            hmac.AppendData(Encoding.UTF8.GetBytes(value));
+            BinaryPrimitives.WriteInt32BigEndian(Reserve(4), value?.Length ?? -1);
+            length += 4;
+            if (value is not null)
+            {
+                Raw(value);
+            }
+        }
+
+        public void Text(string? value)
+        {
+            if (value is null)
+            {
+                BinaryPrimitives.WriteInt32BigEndian(Reserve(4), -1);
+                length += 4;
+                return;
+            }
+
+            var target = Reserve(4 + Encoding.UTF8.GetMaxByteCount(value.Length));
+            var count = Encoding.UTF8.GetBytes(value, target[4..]);
+            BinaryPrimitives.WriteInt32BigEndian(target, count);
+            length += 4 + count;
+        }
+
+        public void Dispose()
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            buffer = [];
+        }
+
+        private Span<byte> Reserve(int count)
+        {
+            if (buffer.Length - length < count)
+            {
+                var larger = ArrayPool<byte>.Shared.Rent(Math.Max(buffer.Length * 2, length + count));
+                buffer.AsSpan(0, length).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = larger;
+            }
+
+            return buffer.AsSpan(length, count);
         }
     }
 }

@@ -33,6 +33,7 @@ internal static class AuditVerifier
     private static VaultAuditVerification Verify(VaultStore store, byte[] key, string vaultName, VaultAuditHead? expected, Func<AuditHeadRow, VaultAuditHead> toHead)
     {
         using var db = store.BeginRead();
+        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
         var headRow = db.ReadAuditHead();
         var head = headRow is null ? null : toHead(headRow);
         var unchained = db.CountUnchainedAudit();
@@ -58,7 +59,7 @@ internal static class AuditVerifier
         {
             var seq = row.Seq!.Value;
             var expectedSeq = lastSeq + 1;
-            var selfValid = row.Hmac is not null && CryptographicOperations.FixedTimeEquals(AuditChain.RecordHmac(key, row), row.Hmac);
+            var selfValid = row.Hmac is not null && CryptographicOperations.FixedTimeEquals(AuditChain.RecordHmac(hmac, row), row.Hmac);
             if (!selfValid)
             {
                 return Bad(Edited, seq == expectedSeq ? seq : expectedSeq,

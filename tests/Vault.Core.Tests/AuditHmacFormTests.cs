@@ -1,0 +1,67 @@
+using Vault.Core.Audit;
+using Vault.Core.Storage;
+
+namespace Vault.Core.Tests;
+
+/// <summary>
+/// A record's and the head's HMAC are pinned to the values the first implementation (37d1518, the
+/// fields fed to the HMAC one by one) gave, so a faster way of computing them never strands a log
+/// written before it.
+/// </summary>
+public sealed class AuditHmacFormTests
+{
+    private static readonly byte[] Key = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
+
+    private static readonly AuditRow Full = new()
+    {
+        Seq = 7,
+        PrevHmac = Enumerable.Repeat((byte)0x5A, 32).ToArray(),
+        Time = 1764090000123,
+        Operation = "SecretSet",
+        CallerId = "uid:1000",
+        CallerName = "zo\u00eb",
+        CallerType = "User",
+        Target = "vault://app/secrets/db/0123456789abcdef0123456789abcdef",
+        SecretName = "db",
+        ResultType = "Success",
+        ResultSignature = "OK",
+        Description = "A new version \u2014 \u65e5\u672c\u8a9e \U0001F600",
+        DurationUs = 1234,
+        CorrelationId = "9f0c2d7e-1b3a-4c5d-8e9f-0a1b2c3d4e5f",
+        Client = """{"version":"0.4.0"}""",
+        Properties = """{"valueHmac":"hmac-sha256:00"}""",
+    };
+
+    [Fact]
+    public void ARecordWithEveryFieldKeepsItsHmac() =>
+        Assert.Equal("3a44d90c6849ea5532d4e4b9e3b2bceee25a54a9811ed8498acd77ee79d43ac1", Hex(AuditChain.RecordHmac(Key, Full)));
+
+    [Fact]
+    public void ARecordWithNullsAndAnEmptyFieldKeepsItsHmac() =>
+        Assert.Equal(
+            "13e4b6452558b078ae4337c9d85b1b87c6d2ef0d80e6c89919d548b2f1c87eed",
+            Hex(AuditChain.RecordHmac(Key, new AuditRow { Time = 0, Operation = "VaultUnlock", ResultType = "Failed", ResultSignature = string.Empty })));
+
+    [Fact]
+    public void ARecordWithALongFieldKeepsItsHmac() =>
+        Assert.Equal("86d5bb3b6fdd68cc5513e56004465a1bca304a6caa167ad3a3760383468e7e26", Hex(AuditChain.RecordHmac(Key, Full with { Description = new string('\u00e9', 600) })));
+
+    [Fact]
+    public void AnHmacKeyedOnceForManyRecordsGivesTheSameHmacs()
+    {
+        using var hmac = System.Security.Cryptography.IncrementalHash.CreateHMAC(System.Security.Cryptography.HashAlgorithmName.SHA256, Key);
+        var sparse = new AuditRow { Time = 0, Operation = "VaultUnlock", ResultType = "Failed", ResultSignature = string.Empty };
+        foreach (var row in new[] { Full, sparse, Full with { Seq = 8 } })
+        {
+            Assert.Equal(Hex(AuditChain.RecordHmac(Key, row)), Hex(AuditChain.RecordHmac(hmac, row)));
+        }
+    }
+
+    [Fact]
+    public void TheHeadKeepsItsHmac() =>
+        Assert.Equal(
+            "772ad3013b86784814d50c7733a01a2d53e66f747c3ec4a039c1fd13fdd704ad",
+            Hex(AuditChain.HeadHmac(Key, 42, Enumerable.Repeat((byte)0xAB, 32).ToArray(), 1764090000123)));
+
+    private static string Hex(byte[] hmac) => Convert.ToHexStringLower(hmac);
+}
