@@ -15,7 +15,8 @@ internal static class AuditChain
 {
     public const int HmacSize = 32;
 
-    private static readonly byte[] RecordLabel = Encoding.ASCII.GetBytes("Vault audit record v1");
+    /// <summary>The first bytes of every record's canonical form.</summary>
+    public static readonly byte[] RecordLabel = Encoding.ASCII.GetBytes("Vault audit record v1");
     private static readonly byte[] HeadLabel = Encoding.ASCII.GetBytes("Vault audit head v1");
 
     /// <summary>The previous HMAC of record 1.</summary>

@@ -55,44 +55,50 @@ internal static class AuditVerifier
             Message = string.Create(CultureInfo.InvariantCulture, $"{problem} at sequence number {seq}: {message}"),
         };
 
-        foreach (var row in db.ReadAuditChain())
+        var computed = new byte[AuditChain.HmacSize];
+        lastHmac = (byte[])lastHmac.Clone();
+        using (var cursor = db.WalkAuditChain(AuditChain.RecordLabel))
         {
-            var seq = row.Seq!.Value;
-            var expectedSeq = lastSeq + 1;
-            var selfValid = row.Hmac is not null && CryptographicOperations.FixedTimeEquals(AuditChain.RecordHmac(hmac, row), row.Hmac);
-            if (!selfValid)
+            while (cursor.Next())
             {
-                return Bad(Edited, seq == expectedSeq ? seq : expectedSeq,
-                    $"the record's HMAC does not match its fields ({row.Operation} at {UnixTime.FromMs(row.Time):O}); a field, its sequence number or its link was changed.");
-            }
-
-            if (seq != expectedSeq)
-            {
-                if (seq < expectedSeq || db.AuditSeqExists(expectedSeq))
+                var seq = cursor.Seq;
+                var expectedSeq = lastSeq + 1;
+                hmac.AppendData(cursor.Canonical);
+                hmac.GetHashAndReset(computed);
+                if (!cursor.HasHmac || !CryptographicOperations.FixedTimeEquals(computed, cursor.Hmac))
                 {
-                    return Bad(Reordered, Math.Min(seq, expectedSeq),
-                        $"record {seq} was written after record {lastSeq} in the file, but the chain puts {expectedSeq} there; records were moved.");
+                    return Bad(Edited, seq == expectedSeq ? seq : expectedSeq,
+                        $"the record's HMAC does not match its fields ({cursor.Operation} at {UnixTime.FromMs(cursor.Time):O}); a field, its sequence number or its link was changed.");
                 }
 
-                return Bad(Removed, expectedSeq,
-                    seq == expectedSeq + 1
-                        ? $"record {expectedSeq} is missing (the next record found is {seq})."
-                        : $"records {expectedSeq} to {seq - 1} are missing (the next record found is {seq}).");
-            }
+                if (seq != expectedSeq)
+                {
+                    if (seq < expectedSeq || db.AuditSeqExists(expectedSeq))
+                    {
+                        return Bad(Reordered, Math.Min(seq, expectedSeq),
+                            $"record {seq} was written after record {lastSeq} in the file, but the chain puts {expectedSeq} there; records were moved.");
+                    }
 
-            if (!CryptographicOperations.FixedTimeEquals(row.PrevHmac, lastHmac))
-            {
-                return Bad(Edited, seq, $"the record does not link to record {lastSeq} before it; that record was replaced.");
-            }
+                    return Bad(Removed, expectedSeq,
+                        seq == expectedSeq + 1
+                            ? $"record {expectedSeq} is missing (the next record found is {seq})."
+                            : $"records {expectedSeq} to {seq - 1} are missing (the next record found is {seq}).");
+                }
 
-            if (expected is not null && seq == expected.SequenceNumber)
-            {
-                anchoredHmac = row.Hmac;
-            }
+                if (!cursor.HasPrevHmac || !CryptographicOperations.FixedTimeEquals(cursor.PrevHmac, lastHmac))
+                {
+                    return Bad(Edited, seq, $"the record does not link to record {lastSeq} before it; that record was replaced.");
+                }
 
-            count++;
-            lastSeq = seq;
-            lastHmac = row.Hmac!;
+                if (expected is not null && seq == expected.SequenceNumber)
+                {
+                    anchoredHmac = cursor.Hmac.ToArray();
+                }
+
+                count++;
+                lastSeq = seq;
+                cursor.Hmac.CopyTo(lastHmac);
+            }
         }
 
         if (headRow is null)

@@ -645,16 +645,8 @@ internal sealed class VaultDb : IDisposable
         }
     }
 
-    /// <summary>Streams the chained records in the order they were written.</summary>
-    public IEnumerable<AuditRow> ReadAuditChain()
-    {
-        using var command = Command($"SELECT {AuditColumns} FROM audit_record WHERE seq IS NOT NULL ORDER BY id;");
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            yield return ReadAudit(reader);
-        }
-    }
+    /// <summary>The chained records in the order they were written, as canonical bytes (inside this snapshot).</summary>
+    public AuditChainCursor WalkAuditChain(ReadOnlyMemory<byte> label) => new(Connection, label);
 
     public long CountUnchainedAudit()
     {
