@@ -100,6 +100,9 @@ internal static class Schema
         // 4: the audit log. id is the order records were written in; seq, prev_hmac and hmac chain
         // them (all three null for an entry written before the vault opened, which no key covers).
         // audit_head holds the last seq and hmac under an HMAC of their own, so a cut tail shows.
+        // Every index costs each operation a page written to the WAL: these are the ones the
+        // queries need (time, a secret, a caller, the denials and failures); a correlation id is
+        // looked up newest first without one (measured: its index cost ~45 µs an operation).
         """
         CREATE TABLE audit_record (
             id                INTEGER PRIMARY KEY,
@@ -126,7 +129,6 @@ internal static class Schema
         CREATE INDEX audit_record_secret ON audit_record (secret_name COLLATE NOCASE, id) WHERE secret_name IS NOT NULL;
         CREATE INDEX audit_record_caller ON audit_record (caller_name COLLATE NOCASE, id);
         CREATE INDEX audit_record_unsuccessful ON audit_record (result_type, id) WHERE result_type <> 'Success';
-        CREATE INDEX audit_record_correlation ON audit_record (correlation_id, id) WHERE correlation_id IS NOT NULL;
 
         CREATE TABLE audit_head (
             id         INTEGER PRIMARY KEY CHECK (id = 1),
