@@ -242,45 +242,46 @@ internal sealed class AuditLogBench : IDisposable
     }
 
     /// <summary>
-    /// The whole log, oldest first (GetAuditLog with export: true), as JSON lines in the shape of
-    /// Azure Key Vault's AuditEvent, written by the harness itself: src/Vault.Core has no export
-    /// format on this branch.
+    /// The whole log, oldest first (GetAuditLog with export: true), through the writer
+    /// Export-VaultAuditLog uses (AuditEventWriter): JSON lines in Azure's AuditEvent shape, then CSV.
     /// </summary>
     public void Export(ResultTable table)
     {
-        var path = Path.Combine(home.Path, "audit-export.jsonl");
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        var rssBefore = Memory.Resident;
-        var reset = Memory.ResetPeak();
-        var export = Stopwatch.StartNew();
-        long count = 0;
-        using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-        using (var json = new Utf8JsonWriter(file))
+        foreach (var format in new[] { AuditExportFormat.JsonLines, AuditExportFormat.Csv })
         {
-            foreach (var record in vault.GetAuditLog(new AuditLogQuery { OldestFirst = true }, export: true))
+            var path = Path.Combine(home.Path, $"audit-export.{format}");
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            var rssBefore = Memory.Resident;
+            var reset = Memory.ResetPeak();
+            var export = Stopwatch.StartNew();
+            long count;
+            using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var writer = new AuditEventWriter(file, format))
             {
-                WriteEvent(json, record);
-                json.Flush();
-                json.Reset();
-                file.WriteByte((byte)'\n');
-                count++;
+                foreach (var record in vault.GetAuditLog(new AuditLogQuery { OldestFirst = true }, export: true))
+                {
+                    writer.Write(record);
+                }
+
+                writer.Flush();
+                count = writer.Count;
             }
-        }
 
-        export.Stop();
-        var peak = Memory.PeakSinceReset;
-        var size = new FileInfo(path).Length;
-        if (count < logRecords)
-        {
-            throw new InvalidOperationException($"Exported {count} records, expected at least {logRecords}.");
-        }
+            export.Stop();
+            var peak = Memory.PeakSinceReset;
+            var size = new FileInfo(path).Length;
+            if (count < logRecords)
+            {
+                throw new InvalidOperationException($"Exported {count} records, expected at least {logRecords}.");
+            }
 
-        table.Info(
-            $"export of all {count:N0} records, JSON lines (the harness's own writer, AuditEvent-like)",
-            $"{export.Elapsed.TotalSeconds:0.00} s ({ResultTable.PerSecond(count / export.Elapsed.TotalSeconds, "records")}), {ResultTable.Bytes(size)}; peak resident set {ResultTable.Bytes(peak)} ({PeakNote(reset, peak, rssBefore)})");
-        Console.WriteLine($"  exported {count:N0} in {export.Elapsed.TotalSeconds:0.00} s to {ResultTable.Bytes(size)}; peak resident {ResultTable.Bytes(peak)}; {Memory.Snapshot()}");
-        File.Delete(path);
+            table.Info(
+                $"export of all {count:N0} records, {format} (AuditEventWriter, as Export-VaultAuditLog)",
+                $"{export.Elapsed.TotalSeconds:0.00} s ({ResultTable.PerSecond(count / export.Elapsed.TotalSeconds, "records")}), {ResultTable.Bytes(size)}; peak resident set {ResultTable.Bytes(peak)} ({PeakNote(reset, peak, rssBefore)})");
+            Console.WriteLine($"  exported {count:N0} as {format} in {export.Elapsed.TotalSeconds:0.00} s to {ResultTable.Bytes(size)}; peak resident {ResultTable.Bytes(peak)}; {Memory.Snapshot()}");
+            File.Delete(path);
+        }
     }
 
     public void Dispose()
@@ -292,55 +293,6 @@ internal sealed class AuditLogBench : IDisposable
     private static string PeakNote(bool reset, long peak, long before) => reset
         ? $"+{ResultTable.Bytes(Math.Max(peak - before, 0))} over the {ResultTable.Bytes(before)} resident before"
         : "the process's peak: VmHWM could not be reset";
-
-    /// <summary>One record as an AuditEvent-like object: Azure's top-level names, Vault's extra fields under properties.</summary>
-    private static void WriteEvent(Utf8JsonWriter json, VaultAuditRecord r)
-    {
-        json.WriteStartObject();
-        json.WriteString("time", r.Time);
-        json.WriteString("resourceId", r.TargetId);
-        json.WriteString("operationName", r.OperationName);
-        json.WriteString("operationVersion", "1");
-        json.WriteString("category", "AuditEvent");
-        json.WriteString("resultType", r.ResultType.ToString());
-        json.WriteString("resultSignature", r.ResultSignature);
-        json.WriteString("resultDescription", r.Description);
-        json.WriteNumber("durationMs", r.DurationMs);
-        json.WriteString("correlationId", r.CorrelationId);
-        json.WriteStartObject("identity");
-        json.WriteStartObject("claim");
-        json.WriteString("id", r.CallerId);
-        json.WriteString("name", r.CallerName);
-        json.WriteString("type", r.CallerType);
-        json.WriteEndObject();
-        json.WriteEndObject();
-        json.WriteStartObject("properties");
-        json.WriteString("vaultName", r.VaultName);
-        json.WriteString("secretName", r.SecretName);
-        if (r.SequenceNumber is { } seq)
-        {
-            json.WriteNumber("sequenceNumber", seq);
-        }
-
-        json.WriteBoolean("isChained", r.IsChained);
-        json.WriteString("clientVersion", r.ClientVersion);
-        json.WriteString("clientHost", r.ClientHost);
-        if (r.ClientProcessId is { } pid)
-        {
-            json.WriteNumber("clientProcessId", pid);
-        }
-
-        json.WriteString("clientMachine", r.ClientMachine);
-        if (r.Properties is { } properties)
-        {
-            json.WritePropertyName("requestProperties");
-            json.WriteRawValue(properties, skipInputValidation: true);
-        }
-
-        json.WriteString("hmac", r.Hmac);
-        json.WriteEndObject();
-        json.WriteEndObject();
-    }
 
     /// <summary>EXPLAIN QUERY PLAN of the two queries as QueryAudit builds them, on a connection of the harness's own.</summary>
     private (string Last, string Secret) Plans()
