@@ -237,19 +237,8 @@ internal sealed class AuditGetBench : IDisposable
 
     public static string Ratio(double ratio) => ratio.ToString("0.00", CultureInfo.InvariantCulture) + "x";
 
-    private static Samples Time(int count, Action call)
-    {
-        var before = new long[count];
-        var after = new long[count];
-        for (var i = 0; i < count; i++)
-        {
-            before[i] = Stopwatch.GetTimestamp();
-            call();
-            after[i] = Stopwatch.GetTimestamp();
-        }
-
-        return Samples.FromTimestamps(before, after);
-    }
+    /// <summary>One block of timed calls (CoreBench's timer); only the samples matter here.</summary>
+    private static Samples Time(int count, Action call) => CoreBench.Time(count, call).Samples;
 
     private static void ReadValue(SqliteDataReader reader)
     {

@@ -118,7 +118,7 @@ internal static class CoreBench
         manager.RemoveVault(BenchValues.VaultName);
     }
 
-    private static (double PerSecond, Samples Samples) Time(int count, Action call)
+    internal static (double PerSecond, Samples Samples) Time(int count, Action call)
     {
         var before = new long[count];
         var after = new long[count];
