@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Vault.Core.Audit;
 using Vault.Core.Authorization;
+using Vault.Core.Identity;
 using Vault.Core.Storage;
 
 namespace Vault.Core;
@@ -64,9 +65,7 @@ public sealed partial class VaultService
         }
 
         var principal = query.PrincipalName;
-        var byId = principal is not null && (principal.StartsWith("uid:", StringComparison.OrdinalIgnoreCase)
-            || principal.StartsWith("gid:", StringComparison.OrdinalIgnoreCase) || principal.StartsWith("app:", StringComparison.OrdinalIgnoreCase)
-            || principal.StartsWith("S-1-", StringComparison.OrdinalIgnoreCase));
+        var byId = principal is not null && Principal.IsId(principal);
         return new AuditQuery
         {
             Start = query.Start is { } s ? UnixTime.ToMs(s) : null,

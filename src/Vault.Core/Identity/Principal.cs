@@ -4,6 +4,17 @@ namespace Vault.Core.Identity;
 public sealed record Principal(string Id, string Name, VaultPrincipalType Type)
 {
     public override string ToString() => $"{Name} ({Id})";
+
+    /// <summary>Whether a value is written as an id (uid:, gid:, app:, a SID) rather than a name.</summary>
+    public static bool IsId(string value) =>
+        value.StartsWith("uid:", StringComparison.OrdinalIgnoreCase) || value.StartsWith("gid:", StringComparison.OrdinalIgnoreCase)
+        || value.StartsWith("app:", StringComparison.OrdinalIgnoreCase) || value.StartsWith("S-1-", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The principal type an id's form gives: gid: a group, app: an application, anything else a user.</summary>
+    public static VaultPrincipalType TypeOfId(string id) =>
+        id.StartsWith("gid:", StringComparison.OrdinalIgnoreCase) ? VaultPrincipalType.Group
+        : id.StartsWith("app:", StringComparison.OrdinalIgnoreCase) ? VaultPrincipalType.Application
+        : VaultPrincipalType.User;
 }
 
 /// <summary>

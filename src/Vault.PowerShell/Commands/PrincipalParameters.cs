@@ -12,7 +12,7 @@ internal static class PrincipalParameters
     {
         if (id is not null)
         {
-            var kind = type ?? TypeOfId(id);
+            var kind = type ?? Principal.TypeOfId(id);
             // An id need not be an account of this computer (a shared vault's other machines).
             return OsIdentity.Resolve(id, kind) ?? new Principal(id, id, kind);
         }
@@ -20,13 +20,4 @@ internal static class PrincipalParameters
         var nameType = type ?? VaultPrincipalType.User;
         return OsIdentity.Resolve(name!, nameType) ?? throw VaultErrors.PrincipalNotFound(name!, nameType);
     }
-
-    public static bool LooksLikeId(string value) =>
-        value.StartsWith("uid:", StringComparison.OrdinalIgnoreCase) || value.StartsWith("gid:", StringComparison.OrdinalIgnoreCase)
-        || value.StartsWith("app:", StringComparison.OrdinalIgnoreCase) || value.StartsWith("S-1-", StringComparison.OrdinalIgnoreCase);
-
-    private static VaultPrincipalType TypeOfId(string id) =>
-        id.StartsWith("gid:", StringComparison.OrdinalIgnoreCase) ? VaultPrincipalType.Group
-        : id.StartsWith("app:", StringComparison.OrdinalIgnoreCase) ? VaultPrincipalType.Application
-        : VaultPrincipalType.User;
 }

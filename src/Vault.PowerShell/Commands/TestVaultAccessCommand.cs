@@ -35,7 +35,7 @@ public sealed class TestVaultAccessCommand : VaultCmdlet
         var subject = PrincipalName is null
             ? vault.Caller
             : OsIdentity.CallerFor(PrincipalName)
-                ?? (PrincipalParameters.LooksLikeId(PrincipalName)
+                ?? (Principal.IsId(PrincipalName)
                     ? new CallerContext(PrincipalParameters.Resolve(null, PrincipalName, null), [], OsIdentity.Authentication)
                     : throw VaultErrors.PrincipalNotFound(PrincipalName, VaultPrincipalType.User));
         WriteObject(vault.TestAccess(subject, Action, Scope));
