@@ -85,8 +85,7 @@ public sealed partial class VaultService
     public VaultAuditHead GetAuditHead() => Audited(AuditOperations.AuditHeadGet, null, call =>
     {
         Authorize(VaultActions.AuditRead, RbacScope.Root);
-        using var db = call.Begin();
-        call.Commit(db);
+        call.Finish();
         using var read = Store.Connect();
         // No head after a record is written means someone deleted it (the record went in unchained):
         // the empty log's head, which VerifyAuditLog reports as Edited before it compares anything.
@@ -104,8 +103,6 @@ public sealed partial class VaultService
         Authorize(VaultActions.AuditRead, RbacScope.Root);
         var result = AuditVerifier.Verify(Store, call.Keyring.AuditKey, VaultName, expected, Head);
         call.Description = result.Message;
-        using var db = call.Begin();
-        call.Commit(db);
         return result;
     });
 

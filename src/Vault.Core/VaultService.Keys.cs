@@ -115,9 +115,7 @@ public sealed partial class VaultService
     {
         KeyringExport.ValidatePassword(password);
         Authorize(VaultActions.KeyringExport, RbacScope.Root);
-        var sealedKeyring = KeyringExport.Seal(CurrentKeyring(), password);
-        call.Finish();
-        return sealedKeyring;
+        return KeyringExport.Seal(CurrentKeyring(), password);
     });
 
     /// <summary>

@@ -150,7 +150,7 @@ internal sealed class AuditCall
         try
         {
             using var db = session.Store.BeginWrite();
-            if (keyring is not null && !IsDisposed(keyring))
+            if (keyring is { IsDisposed: false })
             {
                 Append(db, resultType, signature, description);
             }
@@ -166,19 +166,6 @@ internal sealed class AuditCall
         catch (Exception recordFailure) when (recordFailure is SqliteException or VaultException or ObjectDisposedException or InvalidOperationException)
         {
             // The operation's own error is what the caller needs; the lost record is in its message when it was the cause.
-        }
-    }
-
-    private static bool IsDisposed(Keyring keyring)
-    {
-        try
-        {
-            _ = keyring.AuditKey;
-            return false;
-        }
-        catch (ObjectDisposedException)
-        {
-            return true;
         }
     }
 

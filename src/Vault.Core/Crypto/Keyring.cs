@@ -30,6 +30,18 @@ internal sealed class Keyring : IDisposable
 
     public int ActiveTerm { get; private set; }
 
+    /// <summary>Whether the keys are zeroed (Lock-Vault, the vault's removal): nothing can be sealed or HMAC'd with it.</summary>
+    public bool IsDisposed
+    {
+        get
+        {
+            lock (gate)
+            {
+                return disposed;
+            }
+        }
+    }
+
     public int TermCount
     {
         get
