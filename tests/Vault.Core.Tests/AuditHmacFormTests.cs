@@ -47,14 +47,41 @@ public sealed class AuditHmacFormTests
         Assert.Equal("86d5bb3b6fdd68cc5513e56004465a1bca304a6caa167ad3a3760383468e7e26", Hex(AuditChain.RecordHmac(Key, Full with { Description = new string('\u00e9', 600) })));
 
     [Fact]
-    public void AnHmacKeyedOnceForManyRecordsGivesTheSameHmacs()
+    public void TheChainCursorReadsEachRecordAsTheCanonicalBytesItsHmacCovers()
     {
-        using var hmac = System.Security.Cryptography.IncrementalHash.CreateHMAC(System.Security.Cryptography.HashAlgorithmName.SHA256, Key);
-        var sparse = new AuditRow { Time = 0, Operation = "VaultUnlock", ResultType = "Failed", ResultSignature = string.Empty };
-        foreach (var row in new[] { Full, sparse, Full with { Seq = 8 } })
+        // Test-VaultAuditLog reads the columns straight from SQLite and keys its HMAC once: each
+        // record, read back from a real vault file, must give the HMAC RecordHmac gives for it.
+        using var home = new TestHome();
+        TestValues.Tamper(home.NewVault("pinned").Path, "DELETE FROM audit_record;");
+        var vault = home.Manager.Open("pinned");
+        AuditRow[] rows =
+        [
+            Full,
+            new AuditRow { Seq = 1, Time = 0, Operation = "VaultUnlock", ResultType = "Failed", ResultSignature = string.Empty },
+            Full with { Seq = 8, Description = new string('\u00e9', 600) },
+        ];
+        using (var db = vault.Session.Store.BeginWrite())
         {
-            Assert.Equal(Hex(AuditChain.RecordHmac(Key, row)), Hex(AuditChain.RecordHmac(hmac, row)));
+            foreach (var row in rows)
+            {
+                db.InsertAuditRecord(row);
+            }
+
+            db.Commit();
         }
+
+        using var hmac = System.Security.Cryptography.IncrementalHash.CreateHMAC(System.Security.Cryptography.HashAlgorithmName.SHA256, Key);
+        using var read = vault.Session.Store.BeginRead();
+        using var cursor = read.WalkAuditChain(AuditChain.RecordLabel);
+        foreach (var row in rows)
+        {
+            Assert.True(cursor.Next());
+            Assert.Equal(row.Seq, cursor.Seq);
+            hmac.AppendData(cursor.Canonical);
+            Assert.Equal(Hex(AuditChain.RecordHmac(Key, row)), Hex(hmac.GetHashAndReset()));
+        }
+
+        Assert.False(cursor.Next());
     }
 
     [Fact]

@@ -73,21 +73,6 @@ internal static class AuditChain
         }
     }
 
-    /// <summary>The same HMAC with a key set up once, for many records in a row (verification).</summary>
-    public static byte[] RecordHmac(IncrementalHash hmac, AuditRow r)
-    {
-        var canonical = CanonicalRecord(r);
-        try
-        {
-            hmac.AppendData(canonical.Written);
-            return hmac.GetHashAndReset();
-        }
-        finally
-        {
-            canonical.Dispose();
-        }
-    }
-
     public static byte[] HeadHmac(ReadOnlySpan<byte> key, long seq, byte[] recordHmac, long time)
     {
         var canonical = new Canonical(128);
