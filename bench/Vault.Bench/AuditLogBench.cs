@@ -215,17 +215,6 @@ internal sealed class AuditLogBench : IDisposable
         var peak = Memory.PeakSinceReset;
         var median = new Samples(times);
 
-        // The proposed change, measured on the same log: see AuditVerifyPrototype.
-        var prototypeTimes = new List<double>();
-        long checkedByPrototype = 0;
-        for (var i = 0; i < VerifyRuns; i++)
-        {
-            var t0 = Stopwatch.GetTimestamp();
-            checkedByPrototype = AuditVerifyPrototype.Verify(vault);
-            prototypeTimes.Add(Samples.TicksToMs(Stopwatch.GetTimestamp() - t0));
-        }
-
-        var prototype = new Samples(prototypeTimes);
         table.Target(
             $"VerifyAuditLog over {result!.RecordCount:N0} records (median of {VerifyRuns})",
             $"{median.P50 / 1000:0.00} s ({ResultTable.PerSecond(result.RecordCount / (median.P50 / 1000), "records")}; {string.Join(" / ", times.Select(t => (t / 1000).ToString("0.00", CultureInfo.InvariantCulture)))} s)",
@@ -234,10 +223,6 @@ internal sealed class AuditLogBench : IDisposable
         table.Info(
             "  peak resident set over the three / allocated by each",
             $"{ResultTable.Bytes(peak)} ({PeakNote(reset, peak, rssBefore)}) / {ResultTable.Bytes(allocated)}");
-        table.Info(
-            "  prototype (harness only, not Vault's code): the same checks reading SQLite's columns directly",
-            $"{prototype.P50 / 1000:0.00} s over {checkedByPrototype:N0} records (median of {VerifyRuns}; {string.Join(" / ", prototypeTimes.Select(t => (t / 1000).ToString("0.00", CultureInfo.InvariantCulture)))} s)");
-        Console.WriteLine($"  prototype verifier on raw columns: {string.Join(", ", prototypeTimes.Select(t => ResultTable.Ms(t)))} over {checkedByPrototype:N0} records");
         Console.WriteLine($"  verified {result.RecordCount:N0} records: {string.Join(", ", times.Select(t => ResultTable.Ms(t)))}; peak resident {ResultTable.Bytes(peak)} ({PeakNote(reset, peak, rssBefore)}); {result.Message}");
     }
 
