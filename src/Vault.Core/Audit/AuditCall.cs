@@ -181,35 +181,29 @@ internal sealed class AuditCall
         }
     }
 
-    private AuditRow Row(string resultType, string signature, string? description) => new()
-    {
-        Time = time,
-        Operation = Operation,
-        CallerId = caller.Principal.Id,
-        CallerName = caller.Principal.Name,
-        CallerType = caller.Principal.Type.ToString(),
-        Target = Target(),
-        SecretName = SecretName,
-        ResultType = resultType,
-        ResultSignature = signature,
-        Description = description,
-        DurationUs = AuditContext.Elapsed(started),
-        CorrelationId = AuditContext.CorrelationId,
-        Client = AuditContext.ClientJson(),
-        Properties = properties is null ? null : JsonSerializer.Serialize(properties, AuditJson.Default.SortedDictionaryStringString),
-    };
+    private AuditRow Row(string resultType, string signature, string? description) =>
+        NewRow(caller, time, started, Operation, Target(), SecretName, resultType, signature, description) with
+        {
+            Properties = properties is null ? null : JsonSerializer.Serialize(properties, AuditJson.Default.SortedDictionaryStringString),
+        };
 
     /// <summary>The success record of a vault's creation, written in the creating transaction.</summary>
-    internal static AuditRow Created(string vaultName, CallerContext caller, long time, long startTimestamp, string description) => new()
+    internal static AuditRow Created(string vaultName, CallerContext caller, long time, long startTimestamp, string description) =>
+        NewRow(caller, time, startTimestamp, AuditOperations.VaultCreate, "vault://" + vaultName, null, "Success", "OK", description);
+
+    /// <summary>A record's fields from the call: who, what, how it ended, when, how long, from where.</summary>
+    private static AuditRow NewRow(
+        CallerContext caller, long time, long startTimestamp, string operation, string target, string? secretName, string resultType, string signature, string? description) => new()
     {
         Time = time,
-        Operation = AuditOperations.VaultCreate,
+        Operation = operation,
         CallerId = caller.Principal.Id,
         CallerName = caller.Principal.Name,
         CallerType = caller.Principal.Type.ToString(),
-        Target = "vault://" + vaultName,
-        ResultType = "Success",
-        ResultSignature = "OK",
+        Target = target,
+        SecretName = secretName,
+        ResultType = resultType,
+        ResultSignature = signature,
         Description = description,
         DurationUs = AuditContext.Elapsed(startTimestamp),
         CorrelationId = AuditContext.CorrelationId,
