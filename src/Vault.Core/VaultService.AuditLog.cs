@@ -59,10 +59,10 @@ public sealed partial class VaultService
             throw VaultErrors.InvalidAuditQuery("Start", $"Start ({start:O}) is after End ({end:O}); give a Start before End.");
         }
 
-        if (query.OperationName is { } operation && !AuditOperations.All.Contains(operation, StringComparer.OrdinalIgnoreCase))
-        {
-            throw VaultErrors.InvalidAuditQuery("OperationName", $"'{operation}' is not an operation Vault records. Use one of: {string.Join(", ", AuditOperations.All)}.");
-        }
+        var operation = query.OperationName is { } asked
+            ? AuditOperations.All.FirstOrDefault(o => string.Equals(o, asked, StringComparison.OrdinalIgnoreCase))
+                ?? throw VaultErrors.InvalidAuditQuery("OperationName", $"'{asked}' is not an operation Vault records. Use one of: {string.Join(", ", AuditOperations.All)}.")
+            : null;
 
         var principal = query.PrincipalName;
         var byId = principal is not null && Principal.IsId(principal);
@@ -73,7 +73,7 @@ public sealed partial class VaultService
             Last = query.Last,
             CallerName = byId ? null : principal,
             CallerId = byId ? principal : null,
-            Operation = query.OperationName is { } op ? AuditOperations.All.First(o => string.Equals(o, op, StringComparison.OrdinalIgnoreCase)) : null,
+            Operation = operation,
             SecretName = query.SecretName,
             ResultType = query.ResultType?.ToString(),
             CorrelationId = query.CorrelationId,
