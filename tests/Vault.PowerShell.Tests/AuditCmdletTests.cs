@@ -401,6 +401,26 @@ public sealed partial class AuditCmdletTests : IDisposable
     }
 
     [Fact]
+    public void AnOperationWhoseRecordCannotBeWrittenStopsAndChangesNothing()
+    {
+        var path = VaultPath;
+        var versionsBefore = VaultFiles.Scalar(path, "SELECT group_concat(version) FROM (SELECT version FROM secret_version ORDER BY seq);");
+        var recordsBefore = VaultFiles.Scalar(path, "SELECT count(*) FROM audit_record;");
+        VaultFiles.Tamper(path, "CREATE TRIGGER no_audit BEFORE INSERT ON audit_record BEGIN SELECT RAISE(ABORT, 'audit disabled'); END;");
+
+        var error = shell.Fails("Set-VaultSecret audit-vault db -SecretValue 'never-stored'", "AuditWriteFailed", terminating: true);
+        Assert.Equal(ErrorCategory.ResourceUnavailable, error.CategoryInfo.Category);
+        Assert.Equal("audit-vault", error.TargetObject);
+        Assert.DoesNotContain("never-stored", error.Exception.Message);
+        shell.Fails("Get-VaultSecret audit-vault db -AsPlainText", "AuditWriteFailed", terminating: true);
+        Assert.DoesNotContain("db-value", shell.Run("Get-VaultSecret audit-vault db -AsPlainText").AllText());
+
+        // Nothing was written: no version, no record.
+        Assert.Equal(versionsBefore, VaultFiles.Scalar(path, "SELECT group_concat(version) FROM (SELECT version FROM secret_version ORDER BY seq);"));
+        Assert.Equal(recordsBefore, VaultFiles.Scalar(path, "SELECT count(*) FROM audit_record;"));
+    }
+
+    [Fact]
     public void ARemovedRecordIsNamed()
     {
         VaultFiles.Tamper(VaultPath, "DELETE FROM audit_record WHERE seq = 2;");

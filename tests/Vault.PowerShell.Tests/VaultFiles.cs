@@ -17,6 +17,16 @@ public static class VaultFiles
         command.ExecuteNonQuery();
     }
 
+    /// <summary>The first column of the first row of a query on a vault file, as text.</summary>
+    public static string? Scalar(string path, string sql)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false, Mode = SqliteOpenMode.ReadOnly }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar()?.ToString();
+    }
+
     /// <summary>Asserts that no file under <paramref name="directory"/> holds any of the values, as UTF-8, UTF-16 or base64.</summary>
     public static void AssertNoPlaintext(string directory, IEnumerable<string> values)
     {
