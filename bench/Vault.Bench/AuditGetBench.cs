@@ -137,13 +137,13 @@ internal sealed class AuditGetBench : IDisposable
 
     /// <summary>
     /// GetSecret's parts, each timed alone in interleaved rounds: the RBAC check, the read (a rented
-    /// connection and FindLatest with the value), and the record's write transaction (BEGIN IMMEDIATE,
+    /// connection and the object store's FindLatest with the value), and the record's write transaction (BEGIN IMMEDIATE,
     /// AuditChain.Append, COMMIT); beside them the baseline's two statements alone and prepared once.
     /// </summary>
     public void Breakdown(ResultTable table)
     {
-        var session = vault.Session;
-        var scope = RbacScope.ForSecret(BenchValues.SecretName);
+        var cached = vault.Cached;
+        var scope = ObjectKind.Secret.Scope(BenchValues.SecretName);
         using var insertPrepared = baseline.CreateCommand();
         insertPrepared.CommandText = InsertBaseline;
         var t = insertPrepared.Parameters.Add("$t", SqliteType.Integer);
@@ -160,18 +160,18 @@ internal sealed class AuditGetBench : IDisposable
             ("authorize", () => vault.Authorize(VaultActions.SecretGet, scope)),
             ("read", () =>
             {
-                using var db = session.Store.Connect();
-                _ = db.FindLatest(BenchValues.SecretName, withValue: true) ?? throw new InvalidOperationException("The secret is gone.");
+                using var db = cached.Store.Connect();
+                _ = db.Objects.FindLatest(ObjectKind.Secret, BenchValues.SecretName, withValue: true) ?? throw new InvalidOperationException("The secret is gone.");
             }),
             ("record", () =>
             {
-                using var db = session.Store.BeginWrite();
-                AuditChain.Append(db, session.GetKeyring(vault.VaultName).AuditKey, GetRecord());
+                using var db = cached.Store.BeginWrite();
+                AuditChain.Append(db.Audit, cached.Barrier(vault.VaultName), GetRecord());
                 db.Commit();
             }),
             ("empty", () =>
             {
-                using var db = session.Store.BeginWrite();
+                using var db = cached.Store.BeginWrite();
                 db.Commit();
             }),
             ("baseline", BaselineCall),
@@ -295,12 +295,12 @@ internal sealed class AuditGetBench : IDisposable
         CallerName = vault.Caller.Principal.Name,
         CallerType = vault.Caller.Principal.Type.ToString(),
         Target = $"vault://{BenchValues.VaultName}/secrets/{BenchValues.SecretName}/{Guid.NewGuid():N}",
-        SecretName = BenchValues.SecretName,
+        ObjectName = BenchValues.SecretName,
         ResultType = "Success",
         ResultSignature = "OK",
         DurationUs = 40,
-        CorrelationId = AuditContext.CorrelationId,
-        Client = AuditContext.ClientJson(),
+        CorrelationId = vault.Request.CorrelationId,
+        Client = vault.Request.ClientJson(),
     };
 
     private void Execute(string sql)

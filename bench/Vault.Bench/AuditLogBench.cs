@@ -54,13 +54,13 @@ internal sealed class AuditLogBench : IDisposable
     /// </summary>
     public void Fill(ResultTable table)
     {
-        var session = vault.Session;
-        var keyring = session.GetKeyring(VaultName);
+        var cached = vault.Cached;
+        var barrier = cached.Barrier(VaultName);
         var generator = new AuditLogGenerator(VaultName, DateTimeOffset.UtcNow, Records);
         var fill = Stopwatch.StartNew();
         for (var done = 0; done < Records; done += Batch)
         {
-            using var db = session.Store.BeginWrite();
+            using var db = cached.Store.BeginWrite();
             for (var i = 0; i < Batch; i++)
             {
                 var row = generator.Next(out var secret);
@@ -70,7 +70,7 @@ internal sealed class AuditLogBench : IDisposable
                     filterPerDecile[(done + i) * 10L / Records]++;
                 }
 
-                AuditChain.Append(db, keyring.AuditKey, row);
+                AuditChain.Append(db.Audit, barrier, row);
             }
 
             db.Commit();

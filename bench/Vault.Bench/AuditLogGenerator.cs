@@ -1,4 +1,5 @@
 using System.Globalization;
+using Vault.Core;
 using Vault.Core.Audit;
 using Vault.Core.Storage;
 
@@ -109,7 +110,7 @@ internal sealed class AuditLogGenerator
             CallerName = caller.Name,
             CallerType = caller.Type,
             Target = target,
-            SecretName = name,
+            ObjectName = name,
             ResultType = resultType,
             ResultSignature = signature,
             Description = description,

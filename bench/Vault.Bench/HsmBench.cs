@@ -219,7 +219,7 @@ internal sealed class HsmBench : IDisposable
                 {
                     if (!lockFirst)
                     {
-                        VaultSession.Evict(paths[vault]);
+                        VaultCache.Evict(paths[vault]);
                     }
 
                     var output = runspace.Run(OpenScript, ("Vault", vault), ("Name", BenchValues.SecretName), ("Lock", lockFirst));

@@ -1,13 +1,14 @@
 using System.Diagnostics;
 using Vault.Core;
 using Vault.Core.Authorization;
+using Vault.Core.Storage.Sqlite;
 
 namespace Vault.Bench;
 
 /// <summary>
 /// Where RBAC's per-operation time goes in the core, on a real vault file (one assignment: its
 /// creator's Vault Administrator at /): <c>VaultService.Authorize</c> whole, and its parts —
-/// renting and returning a pooled connection, the rbac_version query (<c>VaultSession.Access</c>
+/// renting and returning a pooled connection, the rbac_version query (<c>CachedVault.Roles</c>
 /// with the cached decider), and <c>AccessDecider.Decide</c> — beside the core GetSecret they precede.
 /// All internal (Vault.Bench has InternalsVisibleTo); one loop per figure, interleaved in rounds.
 /// </summary>
@@ -28,14 +29,14 @@ internal static class RbacCoreBench
             vault.SetSecret(BenchValues.SecretName, secure);
         }
 
-        var session = vault.Session;
+        var cached = vault.Cached;
         var caller = vault.Caller;
-        var scope = RbacScope.ForSecret(BenchValues.SecretName);
-        var decider = session.Access().Decider;
+        var scope = ObjectKind.Secret.Scope(BenchValues.SecretName);
+        var decider = cached.Roles().Decider;
 
         // For contrast, not what Vault runs: the fixed cost of a new command (SELECT 1 reads no table,
         // so no read transaction), and the rbac_version query kept prepared on a connection held open.
-        var held = session.Store.Connect();
+        var held = (SqliteVaultTransaction)cached.Store.Connect();
         var prepared = held.Connection.CreateCommand();
         prepared.CommandText = "SELECT rbac_version FROM vault WHERE id = 1;";
         prepared.Prepare();
@@ -43,11 +44,11 @@ internal static class RbacCoreBench
         var parts = new (string Label, Action Call)[]
         {
             ("authorize", () => vault.Authorize(VaultActions.SecretGet, scope)),
-            ("rent", () => session.Store.Connect().Dispose()),
-            ("access", () => session.Access()),
+            ("rent", () => cached.Store.Connect().Dispose()),
+            ("access", () => cached.Roles()),
             ("decide", () => decider.Decide(caller, VaultActions.SecretGet, scope)),
             ("get", () => vault.GetSecret(BenchValues.SecretName).SecretValue.Dispose()),
-            ("select1", () => SelectOne(session)),
+            ("select1", () => SelectOne(cached)),
             ("prepared", () => prepared.ExecuteScalar()),
         };
         var samples = parts.ToDictionary(p => p.Label, _ => new List<double>());
@@ -95,9 +96,9 @@ internal static class RbacCoreBench
         manager.RemoveVault(BenchValues.VaultName);
     }
 
-    private static void SelectOne(VaultSession session)
+    private static void SelectOne(CachedVault cached)
     {
-        using var db = session.Store.Connect();
+        using var db = (SqliteVaultTransaction)cached.Store.Connect();
         using var command = db.Connection.CreateCommand();
         command.CommandText = "SELECT 1;";
         command.ExecuteScalar();

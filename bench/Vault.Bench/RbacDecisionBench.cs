@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Vault.Core.Authorization;
+using Vault.Core;
 using Vault.Core.Identity;
 
 namespace Vault.Bench;

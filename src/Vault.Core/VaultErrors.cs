@@ -38,8 +38,11 @@ public static class VaultErrors
     public static VaultException VaultSchemaTooNew(string path, long found, long known) =>
         E("VaultSchemaTooNew", VaultErrorKind.InvalidData, path, F(Messages.VaultSchemaTooNew, path, found, known));
 
+    /// <summary>The error id of a storage failure, which the runner turns into AuditWriteFailed on the record's path.</summary>
+    internal const string StorageFailedId = "VaultStorageFailed";
+
     public static VaultException VaultStorageFailed(string path, Exception inner) =>
-        E("VaultStorageFailed", VaultErrorKind.Unavailable, path, F(Messages.VaultStorageFailed, path, inner.Message), inner);
+        E(StorageFailedId, VaultErrorKind.Unavailable, path, F(Messages.VaultStorageFailed, path, inner.Message), inner);
 
     public static VaultException InvalidRetention(int days) =>
         E("InvalidVaultAttribute", VaultErrorKind.InvalidArgument, days.ToString(CultureInfo.InvariantCulture), F(Messages.InvalidRetention, days));
@@ -103,6 +106,15 @@ public static class VaultErrors
 
     public static VaultException BackupInvalid(string source, string reason, Exception? inner = null) =>
         E("BackupInvalid", VaultErrorKind.InvalidData, source, F(Messages.BackupInvalid, source, reason), inner);
+
+    public static VaultException BackupTooLarge(string source, long bytes) =>
+        BackupInvalid(source, F(Messages.BackupTooLarge, bytes, SecretRules.MaxBackupBytes));
+
+    public static VaultException InvalidContinuationToken(string token, string reason) =>
+        E("InvalidContinuationToken", VaultErrorKind.InvalidArgument, token, F(Messages.InvalidContinuationToken, token, reason));
+
+    public static VaultException InvalidPageSize(int asked, int maximum) =>
+        E("InvalidPageSize", VaultErrorKind.InvalidArgument, asked.ToString(CultureInfo.InvariantCulture), F(Messages.InvalidPageSize, asked, maximum));
 
     public static VaultException HsmLibraryNotFound(string library, Exception? inner = null) =>
         E("HsmLibraryNotFound", VaultErrorKind.Unavailable, library, F(Messages.HsmLibraryNotFound, library, inner?.Message ?? string.Empty), inner);

@@ -75,6 +75,15 @@ public sealed class VaultAuditRecord
     /// <summary>The machine that called.</summary>
     public string? ClientMachine { get; init; }
 
+    /// <summary>Where a server's caller called from; null for a call in this process.</summary>
+    public string? ClientAddress { get; init; }
+
+    /// <summary>A server's id for the request; null for a call in this process.</summary>
+    public string? RequestId { get; init; }
+
+    /// <summary>A server caller's user agent (the Azure SDK's); null for a call in this process.</summary>
+    public string? UserAgent { get; init; }
+
     /// <summary>Request details as JSON: a value's HMAC (<c>valueHmac</c>), a pattern, a scope, a role.</summary>
     public string? Properties { get; init; }
 

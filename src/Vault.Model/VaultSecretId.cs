@@ -6,13 +6,14 @@ namespace Vault;
 public static class VaultSecretId
 {
     /// <summary>The URI scheme of every Vault identifier.</summary>
-    public const string Scheme = "vault";
+    public const string Scheme = VaultObjectId.Scheme;
+
+    /// <summary>The collection of secrets in an identifier.</summary>
+    public const string Collection = "secrets";
 
     /// <summary>Formats the identifier of a secret, or of one of its versions.</summary>
     public static string Format(string vaultName, string name, string? version = null) =>
-        string.IsNullOrEmpty(version)
-            ? $"{Scheme}://{vaultName}/secrets/{name}"
-            : $"{Scheme}://{vaultName}/secrets/{name}/{version}";
+        VaultObjectId.Format(vaultName, Collection, name, version);
 
     /// <summary>
     /// Splits an identifier into its parts. Only the shape is checked here; names and versions
@@ -22,25 +23,6 @@ public static class VaultSecretId
         string? id,
         [NotNullWhen(true)] out string? vaultName,
         [NotNullWhen(true)] out string? name,
-        out string? version)
-    {
-        vaultName = name = version = null;
-        const string prefix = Scheme + "://";
-        if (id is null || !id.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        var parts = id.Substring(prefix.Length).Split('/');
-        if (parts.Length is < 3 or > 4 || !string.Equals(parts[1], "secrets", StringComparison.OrdinalIgnoreCase)
-            || Array.Exists(parts, string.IsNullOrWhiteSpace))
-        {
-            return false;
-        }
-
-        vaultName = parts[0];
-        name = parts[2];
-        version = parts.Length == 4 ? parts[3] : null;
-        return true;
-    }
+        out string? version) =>
+        VaultObjectId.TryParse(id, Collection, out vaultName, out name, out version);
 }

@@ -1,6 +1,6 @@
 using System.Management.Automation;
 using System.Security;
-using Vault.Core.Crypto;
+using Vault.Core;
 
 namespace Vault.PowerShell;
 

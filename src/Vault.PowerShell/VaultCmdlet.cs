@@ -1,67 +1,38 @@
-using System.Buffers.Binary;
-using System.Globalization;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
-using System.Security.Cryptography;
 using Vault.Core;
-using Vault.Core.Audit;
 
 namespace Vault.PowerShell;
 
 /// <summary>
-/// What every Vault cmdlet shares: the current user's vaults, the one mapping from core errors to
-/// ErrorRecords, ShouldProcess that honours -Force, and who is calling for the audit log. Core types
-/// stay off public members, so PowerShell never sees a type from the module's private load context.
+/// What every Vault cmdlet shares: the current user's vaults, what the core is told of each request
+/// (this pipeline's correlation id, the host), the one mapping from core errors to ErrorRecords, and
+/// ShouldProcess that honours -Force. Core types stay off public members, so PowerShell never sees a
+/// type from the module's private load context.
 /// </summary>
 public abstract class VaultCmdlet : PSCmdlet
 {
-    private static readonly byte[] CorrelationLabel = "Vault correlation v1"u8.ToArray();
+    /// <summary>The current user's vaults, by name (the registry); every vault is then opened through the core's entry point.</summary>
+    private protected static VaultManager Manager => VaultManager.ForCurrentUser();
 
     /// <summary>
-    /// The current user's vaults. Every core call goes through here or <see cref="OpenVault"/>, so the
-    /// audit context (this pipeline's correlation id, the host) is set before the core records anything.
+    /// What the core records of this call besides the caller: the host's name, and a correlation id
+    /// that every command of one pipeline shares (one command line at the console, one script
+    /// invocation, one runbook job), because the core works it out from the runspace and the
+    /// pipeline's history id.
     /// </summary>
-    private protected VaultManager Manager
+    private protected RequestContext Request => new()
     {
-        get
-        {
-            SetAuditContext();
-            return VaultManager.ForCurrentUser();
-        }
-    }
+        CorrelationId = RequestContext.PipelineCorrelationId(Runspace.DefaultRunspace?.InstanceId ?? Host.InstanceId, MyInvocation.HistoryId),
+        Host = Host.Name,
+    };
 
-    /// <summary>Opens a vault's data plane; null or empty means the default vault.</summary>
+    /// <summary>Opens a vault's data plane for this request; null or empty means the default vault.</summary>
     private protected VaultService OpenVault(string? vaultName)
     {
-        var vault = Manager.Open(vaultName);
+        var vault = Manager.Open(vaultName, Request);
         WriteVerbose($"Vault '{vault.VaultName}' at '{vault.Path}'.");
         return vault;
-    }
-
-    /// <summary>
-    /// Tells the core who is calling beyond the principal: the host's name, and a correlation id that
-    /// every command of one pipeline shares (one command line at the console, one script invocation,
-    /// one runbook job), because it is worked out from the runspace and the pipeline's history id.
-    /// </summary>
-    private void SetAuditContext()
-    {
-        AuditContext.CorrelationId = PipelineCorrelationId(Runspace.DefaultRunspace?.InstanceId ?? Host.InstanceId, MyInvocation.HistoryId);
-        AuditContext.Host = Host.Name;
-    }
-
-    /// <summary>A GUID (RFC 9562 version 8) from the first 16 bytes of SHA-256 over a label, the runspace id and the history id.</summary>
-    internal static string PipelineCorrelationId(Guid runspace, long historyId)
-    {
-        Span<byte> input = stackalloc byte[CorrelationLabel.Length + 16 + 8];
-        CorrelationLabel.CopyTo(input);
-        runspace.TryWriteBytes(input[CorrelationLabel.Length..]);
-        BinaryPrimitives.WriteInt64BigEndian(input[(CorrelationLabel.Length + 16)..], historyId);
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(input, hash);
-        var bytes = hash[..16];
-        bytes[7] = (byte)((bytes[7] & 0x0F) | 0x80);
-        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
-        return new Guid(bytes).ToString("D", CultureInfo.InvariantCulture);
     }
 
     /// <summary>
@@ -145,40 +116,15 @@ public abstract class VaultCmdlet : PSCmdlet
     }
 
     /// <summary>
-    /// Writes a file beside its target and renames it into place, so a failure never leaves half a
-    /// file under the name, then writes the file (as the provider sees it) to the pipeline.
+    /// Writes a file (owner-only, whole or not at all: see the core's OwnerOnlyFile), then writes
+    /// the file, as the provider sees it, to the pipeline.
     /// </summary>
     private protected void WriteFile(string path, byte[] contents) => WriteFile(path, stream => stream.Write(contents));
 
-    /// <summary>
-    /// As <see cref="WriteFile(string, byte[])"/>, for contents written a piece at a time by
-    /// <paramref name="write"/>: if it throws (or the pipeline is stopped), the partial file is deleted.
-    /// </summary>
+    /// <summary>As <see cref="WriteFile(string, byte[])"/>, for contents written a piece at a time by <paramref name="write"/>.</summary>
     private protected void WriteFile(string path, Action<Stream> write)
     {
-        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            // Owner-only, as key files are: a backup, keyring export or audit export is for its owner to move on.
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, BufferSize = 64 * 1024 };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            using (var stream = new FileStream(temp, options))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
-
+        OwnerOnlyFile.WriteAtomically(path, write);
         WriteObject(SessionState.InvokeProvider.Item.Get([path], force: true, literalPath: true), enumerateCollection: true);
     }
 

@@ -197,7 +197,7 @@ public sealed class AuditFailureTests : IDisposable
     public void AMissingKeyFileIsAnUnchainedEntryThatTheChainDoesNotCover()
     {
         var vault = NewVault();
-        VaultSession.Evict(vault.Path);
+        VaultCache.Evict(vault.Path);
         File.Move(vault.Path + ".key", vault.Path + ".key.moved");
 
         var locked = admin.Open(Name);
@@ -210,7 +210,7 @@ public sealed class AuditFailureTests : IDisposable
         AssertUnchained(row, "Failed", "Unavailable", error);
 
         File.Move(vault.Path + ".key.moved", vault.Path + ".key");
-        VaultSession.Evict(vault.Path);
+        VaultCache.Evict(vault.Path);
         var reopened = admin.Open(Name);
         var verification = reopened.VerifyAuditLog();
         Assert.True(verification.IsValid, verification.Message);
@@ -230,7 +230,7 @@ public sealed class AuditFailureTests : IDisposable
     {
         var vault = NewVault();
         var export = vault.ExportKeyring(Secure(Password));
-        VaultSession.Evict(vault.Path);
+        VaultCache.Evict(vault.Path);
         File.Delete(vault.Path + ".key");
 
         var lost = admin.Open(Name);

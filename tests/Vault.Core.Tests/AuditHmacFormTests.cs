@@ -1,4 +1,5 @@
 using Vault.Core.Audit;
+using Vault.Core.Crypto;
 using Vault.Core.Storage;
 
 namespace Vault.Core.Tests;
@@ -22,7 +23,7 @@ public sealed class AuditHmacFormTests
         CallerName = "zo\u00eb",
         CallerType = "User",
         Target = "vault://app/secrets/db/0123456789abcdef0123456789abcdef",
-        SecretName = "db",
+        ObjectName = "db",
         ResultType = "Success",
         ResultSignature = "OK",
         Description = "A new version \u2014 \u65e5\u672c\u8a9e \U0001F600",
@@ -34,17 +35,17 @@ public sealed class AuditHmacFormTests
 
     [Fact]
     public void ARecordWithEveryFieldKeepsItsHmac() =>
-        Assert.Equal("3a44d90c6849ea5532d4e4b9e3b2bceee25a54a9811ed8498acd77ee79d43ac1", Hex(AuditChain.RecordHmac(Key, Full)));
+        Assert.Equal("3a44d90c6849ea5532d4e4b9e3b2bceee25a54a9811ed8498acd77ee79d43ac1", Mac(Full));
 
     [Fact]
     public void ARecordWithNullsAndAnEmptyFieldKeepsItsHmac() =>
         Assert.Equal(
             "13e4b6452558b078ae4337c9d85b1b87c6d2ef0d80e6c89919d548b2f1c87eed",
-            Hex(AuditChain.RecordHmac(Key, new AuditRow { Time = 0, Operation = "VaultUnlock", ResultType = "Failed", ResultSignature = string.Empty })));
+            Mac(new AuditRow { Time = 0, Operation = "VaultUnlock", ResultType = "Failed", ResultSignature = string.Empty }));
 
     [Fact]
     public void ARecordWithALongFieldKeepsItsHmac() =>
-        Assert.Equal("86d5bb3b6fdd68cc5513e56004465a1bca304a6caa167ad3a3760383468e7e26", Hex(AuditChain.RecordHmac(Key, Full with { Description = new string('\u00e9', 600) })));
+        Assert.Equal("86d5bb3b6fdd68cc5513e56004465a1bca304a6caa167ad3a3760383468e7e26", Mac(Full with { Description = new string('\u00e9', 600) }));
 
     [Fact]
     public void TheChainCursorReadsEachRecordAsTheCanonicalBytesItsHmacCovers()
@@ -60,25 +61,32 @@ public sealed class AuditHmacFormTests
             new AuditRow { Seq = 1, Time = 0, Operation = "VaultUnlock", ResultType = "Failed", ResultSignature = string.Empty },
             Full with { Seq = 8, Description = new string('\u00e9', 600) },
         ];
-        using (var db = vault.Session.Store.BeginWrite())
+        using (var db = vault.Cached.Store.BeginWrite())
         {
             foreach (var row in rows)
             {
-                db.InsertAuditRecord(row);
+                db.Audit.Insert(row);
             }
 
             db.Commit();
         }
 
-        using var hmac = System.Security.Cryptography.IncrementalHash.CreateHMAC(System.Security.Cryptography.HashAlgorithmName.SHA256, Key);
-        using var read = vault.Session.Store.BeginRead();
-        using var cursor = read.WalkAuditChain(AuditChain.RecordLabel);
-        foreach (var row in rows)
+        using var read = vault.Cached.Store.BeginRead();
+        using var cursor = read.Audit.ReadChain();
+        var canonical = new AuditRecordFormat.Canonical(64);
+        try
         {
-            Assert.True(cursor.Next());
-            Assert.Equal(row.Seq, cursor.Seq);
-            hmac.AppendData(cursor.Canonical);
-            Assert.Equal(Hex(AuditChain.RecordHmac(Key, row)), Hex(hmac.GetHashAndReset()));
+            foreach (var row in rows)
+            {
+                Assert.True(cursor.Next());
+                Assert.Equal(row.Seq, cursor.GetInt64(AuditField.Seq));
+                AuditRecordFormat.Of(cursor, ref canonical);
+                Assert.Equal(Mac(row), Hex(AuditMacs.Compute(Key, canonical.Written)));
+            }
+        }
+        finally
+        {
+            canonical.Dispose();
         }
 
         Assert.False(cursor.Next());
@@ -88,7 +96,22 @@ public sealed class AuditHmacFormTests
     public void TheHeadKeepsItsHmac() =>
         Assert.Equal(
             "772ad3013b86784814d50c7733a01a2d53e66f747c3ec4a039c1fd13fdd704ad",
-            Hex(AuditChain.HeadHmac(Key, 42, Enumerable.Repeat((byte)0xAB, 32).ToArray(), 1764090000123)));
+            Hex(Compute(AuditRecordFormat.OfHead(42, Enumerable.Repeat((byte)0xAB, 32).ToArray(), 1764090000123))));
+
+    /// <summary>A record's HMAC as the barrier makes it (AuditMacs over its canonical bytes), under the test key.</summary>
+    private static string Mac(AuditRow row) => Hex(Compute(AuditRecordFormat.Of(row)));
+
+    private static byte[] Compute(AuditRecordFormat.Canonical canonical)
+    {
+        try
+        {
+            return AuditMacs.Compute(Key, canonical.Written);
+        }
+        finally
+        {
+            canonical.Dispose();
+        }
+    }
 
     private static string Hex(byte[] hmac) => Convert.ToHexStringLower(hmac);
 }

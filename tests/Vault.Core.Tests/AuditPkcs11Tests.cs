@@ -45,7 +45,7 @@ public sealed class AuditPkcs11Tests : IDisposable
         Assert.Equal(last.Hmac, row.PrevHmac);
 
         // The audit key comes from the keyring, not the protector: a fresh session on the token verifies the same chain.
-        VaultSession.Evict(vault.Path);
+        VaultCache.Evict(vault.Path);
         Environment.SetEnvironmentVariable(KeyProtectors.PinVariable, SoftHsm.UserPin);
         var verification = admin.Open("move-vault").VerifyAuditLog();
         Assert.True(verification.IsValid, verification.Message);

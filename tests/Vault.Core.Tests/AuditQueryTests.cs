@@ -18,11 +18,7 @@ public sealed class AuditQueryTests : IDisposable
 
     public AuditQueryTests() => admin = home.As(Admin);
 
-    public void Dispose()
-    {
-        AuditContext.CorrelationId = null;
-        home.Dispose();
-    }
+    public void Dispose() => home.Dispose();
 
     private DateTime Now => home.Clock.Now.UtcDateTime;
 
@@ -41,11 +37,9 @@ public sealed class AuditQueryTests : IDisposable
         vault.Set("db", "b");
         vault.NewRoleAssignment(BuiltInRoles.SecretsUser, Other.Principal, "/secrets/app-*");
         home.Clock.Advance(TimeSpan.FromHours(1));
-        var other = home.As(Other).Open(Name);
-        AuditContext.CorrelationId = "corr-1";
+        var other = home.As(Other).Open(Name, new RequestContext { CorrelationId = "corr-1" });
         other.GetSecret("app-db");
         Throws(() => other.GetSecret("db"), "AccessDenied");
-        AuditContext.CorrelationId = null;
         home.Clock.Advance(TimeSpan.FromHours(1));
         Throws(() => vault.GetSecret("missing"), "SecretNotFound");
         vault.GetSecret("DB");
@@ -90,7 +84,7 @@ public sealed class AuditQueryTests : IDisposable
         Assert.Equal(t0.AddHours(3), newest.Time);
         Assert.Equal(DateTimeKind.Utc, newest.Time.Kind);
         Assert.Equal(raw.DurationUs / 1000.0, newest.DurationMs);
-        Assert.Equal((AuditContext.ModuleVersion, "Vault.Core", Environment.ProcessId, Environment.MachineName), (newest.ClientVersion, newest.ClientHost, newest.ClientProcessId, newest.ClientMachine));
+        Assert.Equal((RequestContext.ModuleVersion, "Vault.Core", Environment.ProcessId, Environment.MachineName), (newest.ClientVersion, newest.ClientHost, newest.ClientProcessId, newest.ClientMachine));
 
         // The next read shows the first one's record, newest.
         var next = vault.GetAuditLog().First();
@@ -146,9 +140,7 @@ public sealed class AuditQueryTests : IDisposable
     public void AReadRecordsWhatItAskedFor()
     {
         var (vault, t0) = EightRecords();
-        AuditContext.CorrelationId = "corr-2";
-        vault.GetAuditLog(new AuditLogQuery { Start = t0, End = t0.AddHours(1), Last = 2, PrincipalName = "uid:2000", OperationName = "secretget", SecretName = "db", ResultType = VaultAuditResultType.Denied, CorrelationId = "corr-1" });
-        AuditContext.CorrelationId = null;
+        vault.For(new RequestContext { CorrelationId = "corr-2" }).GetAuditLog(new AuditLogQuery { Start = t0, End = t0.AddHours(1), Last = 2, PrincipalName = "uid:2000", OperationName = "secretget", SecretName = "db", ResultType = VaultAuditResultType.Denied, CorrelationId = "corr-1" });
 
         var row = AuditRows.Read(vault.Path).Last();
         Assert.Equal((AuditOperations.AuditLogRead, "corr-2"), (row.Operation, row.CorrelationId));

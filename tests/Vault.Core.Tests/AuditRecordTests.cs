@@ -63,7 +63,7 @@ public sealed class AuditRecordTests : IDisposable
 
         using var client = JsonDocument.Parse(row.Client!);
         var root = client.RootElement;
-        Assert.Equal(AuditContext.ModuleVersion, root.GetProperty("version").GetString());
+        Assert.Equal(RequestContext.ModuleVersion, root.GetProperty("version").GetString());
         Assert.Equal("Vault.Core", root.GetProperty("host").GetString());
         Assert.Equal(Environment.ProcessId, root.GetProperty("processId").GetInt32());
         Assert.Equal(Environment.MachineName, root.GetProperty("machine").GetString());
@@ -95,7 +95,7 @@ public sealed class AuditRecordTests : IDisposable
         var path = NewVault().Path;
         const int writers = 6;
         const int perWriter = 20;
-        var sessions = Enumerable.Range(0, writers).Select(_ => VaultSession.OpenDetached(path, Name)).ToList();
+        var sessions = Enumerable.Range(0, writers).Select(_ => VaultCache.OpenDetached(VaultLocation.File(path), Name)).ToList();
         try
         {
             Parallel.For(0, writers, new ParallelOptions { MaxDegreeOfParallelism = writers }, w =>

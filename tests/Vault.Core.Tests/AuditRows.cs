@@ -49,7 +49,7 @@ public sealed record AuditEntry(
 public static class AuditRows
 {
     private const string Columns =
-        "id, seq, time, operation, caller_id, caller_name, caller_type, target, secret_name, result_type, result_signature, description, duration_us, correlation_id, client, properties, prev_hmac, hmac";
+        "id, seq, time, operation, caller_id, caller_name, caller_type, target, object_name, result_type, result_signature, description, duration_us, correlation_id, client, properties, prev_hmac, hmac";
 
     /// <summary>Every record written after <paramref name="afterId"/>, in the order written.</summary>
     public static List<AuditEntry> Read(string path, long afterId = 0)

@@ -71,7 +71,7 @@ public sealed class AuditVerifyTests : IDisposable
     [InlineData("operation = 'SecretGet'")]
     [InlineData("result_type = 'Denied'")]
     [InlineData("result_signature = 'Forbidden'")]
-    [InlineData("secret_name = 's9'")]
+    [InlineData("object_name = 's9'")]
     [InlineData("target = 'vault://audited'")]
     [InlineData("description = NULL")]
     [InlineData("time = time + 1")]
@@ -254,7 +254,7 @@ public sealed class AuditVerifyTests : IDisposable
     /// <summary>Copies the vault file aside as it is now (checkpointed: no -wal holds any of it).</summary>
     private static string Snapshot(string path)
     {
-        VaultSession.Evict(path);
+        VaultCache.Evict(path);
         AuditRows.Execute(path, "PRAGMA wal_checkpoint(TRUNCATE);");
         var copy = path + ".old";
         File.Copy(path, copy);
@@ -263,7 +263,7 @@ public sealed class AuditVerifyTests : IDisposable
 
     private static void PutBack(string path, string copy)
     {
-        VaultSession.Evict(path);
+        VaultCache.Evict(path);
         foreach (var suffix in new[] { "-wal", "-shm" })
         {
             File.Delete(path + suffix);
@@ -373,7 +373,8 @@ public sealed class AuditVerifyTests : IDisposable
 
         var migrated = admin.Open(Name);
         Assert.Equal("db-value", migrated.GetSecret("db").Plain());
-        Assert.Equal("4", AuditRows.Query(vault.Path, "PRAGMA user_version;"));
+        // 5 since the audit log's secret_name became object_name (schema 5).
+        Assert.Equal("5", AuditRows.Query(vault.Path, "PRAGMA user_version;"));
         var first = Assert.Single(AuditRows.Read(vault.Path));
         Assert.Equal((1L, AuditOperations.SecretGet, "Success"), (first.Seq, first.Operation, first.ResultType));
         Assert.Equal(new byte[32], first.PrevHmac);

@@ -96,7 +96,7 @@ public sealed class BackupTests : IDisposable
 
         // A copy of the vault file with its key file: the same keyring, another file and name.
         // Closing the source first folds its -wal file into the database, as a backup tool should.
-        VaultSession.Evict(source.Path);
+        VaultCache.Evict(source.Path);
         var copyDir = Path.Combine(home.Directory, "copy");
         Directory.CreateDirectory(copyDir);
         File.Copy(source.Path, Path.Combine(copyDir, "source.vault"));

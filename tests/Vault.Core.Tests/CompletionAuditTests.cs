@@ -28,7 +28,7 @@ public sealed class CompletionAuditTests : IDisposable
         Assert.Equal(before, Records(vault.Path));
 
         // Without the key file the vault cannot open, but completion still reads names and writes nothing.
-        VaultSession.Evict(vault.Path);
+        VaultCache.Evict(vault.Path);
         File.Move(vault.Path + ".key", vault.Path + ".key.moved");
         Assert.Equal(["db-one"], home.Manager.Open("app").CompleteSecretNames(NamePattern.Parse("db-o*"), deleted: false, 500));
         Assert.Equal(before, Records(vault.Path));

@@ -72,7 +72,7 @@ public sealed class IntegrityTests : IDisposable
         var a = home.NewVault("vault-a");
         var b = home.NewVault("vault-b");
         a.Set("db", "one");
-        VaultSession.Evict(a.Path);
+        VaultCache.Evict(a.Path);
         File.Copy(b.Path + ".key", a.Path + ".key", overwrite: true);
 
         Throws(() => home.Manager.Open("vault-a").GetSecret("db"), "KeyringIntegrityFailed");
@@ -83,7 +83,7 @@ public sealed class IntegrityTests : IDisposable
     {
         var vault = home.NewVault("app");
         vault.Set("db", "one");
-        VaultSession.Evict(vault.Path);
+        VaultCache.Evict(vault.Path);
         File.Move(vault.Path + ".key", vault.Path + ".key.moved");
 
         var ex = Throws(() => home.Manager.Open("app").GetSecret("db"), "KeyProtectorUnavailable");
@@ -93,7 +93,7 @@ public sealed class IntegrityTests : IDisposable
         // Every operation needs the audit key, a listing too: it fails the same way.
         Throws(() => home.Manager.Open("app").ListSecrets(), "KeyProtectorUnavailable");
         File.Move(vault.Path + ".key.moved", vault.Path + ".key");
-        VaultSession.Evict(vault.Path);
+        VaultCache.Evict(vault.Path);
         Assert.Equal("one", home.Manager.Open("app").GetSecret("db").Plain());
     }
 
@@ -101,14 +101,14 @@ public sealed class IntegrityTests : IDisposable
     public void ATruncatedKeyFileIsKeyProtectorUnavailable()
     {
         var vault = home.NewVault("app");
-        VaultSession.Evict(vault.Path);
+        VaultCache.Evict(vault.Path);
         File.WriteAllBytes(vault.Path + ".key", new byte[16]);
         Throws(() => home.Manager.Open("app").Set("db", "x"), "KeyProtectorUnavailable");
     }
 
     private static void FlipByte(string path, string secret, int offset)
     {
-        VaultSession.Evict(path);
+        VaultCache.Evict(path);
         using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False");
         connection.Open();
         using var read = connection.CreateCommand();

@@ -94,7 +94,7 @@ public sealed class Pkcs11Tests : IDisposable
         Assert.DoesNotContain("pin", json, StringComparison.OrdinalIgnoreCase);
 
         // Another process (a fresh session) opens it with the PIN from the environment.
-        VaultSession.Evict(vault.Path);
+        VaultCache.Evict(vault.Path);
         Environment.SetEnvironmentVariable(KeyProtectors.PinVariable, SoftHsm.UserPin);
         Assert.Equal("s3cret", home.Manager.Open("hsm-vault").GetSecret("db").Plain());
     }
@@ -132,7 +132,7 @@ public sealed class Pkcs11Tests : IDisposable
 
         // The token now offers both: the vault still opens with the mechanism it was written with.
         recorder.HiddenMechanisms.Clear();
-        VaultSession.Evict(vault.Path);
+        VaultCache.Evict(vault.Path);
         Environment.SetEnvironmentVariable(KeyProtectors.PinVariable, SoftHsm.UserPin);
         Assert.Equal("v", home.Manager.Open("kw-vault").GetSecret("db").Plain());
         home.Manager.Open("kw-vault").RotateDataKey();
@@ -211,12 +211,12 @@ public sealed class Pkcs11Tests : IDisposable
         Environment.SetEnvironmentVariable(KeyProtectors.PinVariable, SoftHsm.UserPin);
 
         recorder.PinLocked = true;
-        VaultSession.Evict(path);
+        VaultCache.Evict(path);
         Throws(() => home.Manager.Open("fail-vault").GetSecret("db"), "HsmPinLocked");
         recorder.PinLocked = false;
 
         Environment.SetEnvironmentVariable(KeyProtectors.PinVariable, "wrong-pin");
-        VaultSession.Evict(path);
+        VaultCache.Evict(path);
         Throws(() => home.Manager.Open("fail-vault").GetSecret("db"), "HsmLoginFailed");
         Environment.SetEnvironmentVariable(KeyProtectors.PinVariable, SoftHsm.UserPin);
 
@@ -237,7 +237,7 @@ public sealed class Pkcs11Tests : IDisposable
 
         // The root key is gone from the token.
         hsm.DeleteKeys(vaultToken, "vault-root-fail-vault");
-        VaultSession.Evict(path);
+        VaultCache.Evict(path);
         Throws(() => home.Manager.Open("fail-vault").GetSecret("db"), "RootKeyNotFound");
         Assert.Equal(fingerprint, Fingerprint(path));
     }
@@ -273,7 +273,7 @@ public sealed class Pkcs11Tests : IDisposable
         // ...and finished by running it again.
         Assert.Equal(600 - 256, vault.ReencryptSecrets().Moved);
         Assert.Equal(0, vault.ReencryptSecrets().Moved);
-        VaultSession.Evict(vault.Path);
+        VaultCache.Evict(vault.Path);
         Environment.SetEnvironmentVariable(KeyProtectors.PinVariable, SoftHsm.UserPin);
         var reopened = home.Manager.Open("rot-vault");
         Assert.All(reopened.ListSecrets(), s => Assert.NotNull(reopened.GetSecret(s.Name)));
@@ -299,7 +299,7 @@ public sealed class Pkcs11Tests : IDisposable
 
         // "Another process": a session of its own, with the PIN from its environment.
         Environment.SetEnvironmentVariable(KeyProtectors.PinVariable, SoftHsm.UserPin);
-        using var other = VaultSession.OpenDetached(vault.Path, "follow-vault");
+        using var other = VaultCache.OpenDetached(VaultLocation.File(vault.Path), "follow-vault");
         var otherVault = new VaultService("follow-vault", other, home.Clock, home.Manager.Caller);
         otherVault.RotateDataKey();
         otherVault.Set("db", "v2");
@@ -310,7 +310,7 @@ public sealed class Pkcs11Tests : IDisposable
         vault.Set("db", "v3");
         Assert.Equal(before, recorder.Calls);
         Assert.Equal("v3", otherVault.GetSecret("db").Plain());
-        Assert.Equal(2, vault.Session.GetKeyring("follow-vault").ActiveTerm);
+        Assert.Equal(2, vault.Cached.Barrier("follow-vault").ActiveTerm);
     }
 
     [Fact]
@@ -325,7 +325,7 @@ public sealed class Pkcs11Tests : IDisposable
         var newId = KeyProtectorSettings.FromJson(SettingsJson(vault.Path)).KeyId;
         Assert.NotEqual(oldId, newId);
 
-        VaultSession.Evict(vault.Path);
+        VaultCache.Evict(vault.Path);
         Environment.SetEnvironmentVariable(KeyProtectors.PinVariable, SoftHsm.UserPin);
         var reopened = home.Manager.Open("root-vault");
         Assert.Equal("after", reopened.GetSecret("db").Plain());
@@ -341,7 +341,7 @@ public sealed class Pkcs11Tests : IDisposable
         vault.RotateRootKey();
         Assert.NotEqual(oldKey, File.ReadAllBytes(vault.Path + ".key"));
         Assert.False(File.Exists(vault.Path + ".key.new"));
-        VaultSession.Evict(vault.Path);
+        VaultCache.Evict(vault.Path);
         Assert.Equal("before", home.Manager.Open("soft-rot").GetSecret("db").Plain());
     }
 
@@ -355,7 +355,7 @@ public sealed class Pkcs11Tests : IDisposable
         var newKey = File.ReadAllBytes(vault.Path + ".key");
 
         // As if the process died after the commit and before the rename.
-        VaultSession.Evict(vault.Path);
+        VaultCache.Evict(vault.Path);
         File.WriteAllBytes(vault.Path + ".key.new", newKey);
         File.WriteAllBytes(vault.Path + ".key", oldKey);
         Assert.Equal("v", home.Manager.Open("crash-rot").GetSecret("db").Plain());
@@ -378,13 +378,13 @@ public sealed class Pkcs11Tests : IDisposable
         Throws(() => vault.ChangeKeyProtector(hsm.Options(token)), "HsmOperationFailed");
         recorder.FailWrapAfter = int.MaxValue;
         Assert.Equal(fingerprint, Fingerprint(vault.Path));
-        VaultSession.Evict(vault.Path);
+        VaultCache.Evict(vault.Path);
         Assert.Equal("v2", home.Manager.Open("mig-vault").GetSecret("db").Plain());
 
         home.Manager.Open("mig-vault").ChangeKeyProtector(hsm.Options(token));
         Assert.False(File.Exists(vault.Path + ".key"));
         Assert.Equal("Pkcs11", home.Manager.GetVault("mig-vault").KeyProtector);
-        VaultSession.Evict(vault.Path);
+        VaultCache.Evict(vault.Path);
         Environment.SetEnvironmentVariable(KeyProtectors.PinVariable, SoftHsm.UserPin);
         var onHsm = home.Manager.Open("mig-vault");
         Assert.Equal("v2", onHsm.GetSecret("db").Plain());
@@ -393,7 +393,7 @@ public sealed class Pkcs11Tests : IDisposable
 
         onHsm.ChangeKeyProtector(KeyProtectorOptions.Software);
         Assert.True(File.Exists(vault.Path + ".key"));
-        VaultSession.Evict(vault.Path);
+        VaultCache.Evict(vault.Path);
         Environment.SetEnvironmentVariable(KeyProtectors.PinVariable, null);
         Assert.Equal("v2", home.Manager.Open("mig-vault").GetSecret("db").Plain());
         Assert.Equal("Software", home.Manager.GetVault("mig-vault").KeyProtector);
@@ -408,11 +408,11 @@ public sealed class Pkcs11Tests : IDisposable
         vault.Set("db", "v2");
         Throws(() => vault.ExportKeyring(Secure("short")), "WeakKeyringPassword");
         var export = vault.ExportKeyring(Secure("correct horse battery"));
-        var keys = vault.Session.GetKeyring("exp-vault").Terms.Select(t => vault.Session.GetKeyring("exp-vault").Key(t).ToArray()).ToList();
+        var keys = KeyringExport.Open(export, Secure("correct horse battery"), "k.bin").Keys.Select(k => k.Key).ToList();
         Assert.All(keys, k => Assert.Equal(-1, export.AsSpan().IndexOf(k)));
 
         // The key file is lost.
-        VaultSession.Evict(vault.Path);
+        VaultCache.Evict(vault.Path);
         File.Delete(vault.Path + ".key");
         Throws(() => home.Manager.Open("exp-vault").GetSecret("db"), "KeyProtectorUnavailable");
 
@@ -441,7 +441,7 @@ public sealed class Pkcs11Tests : IDisposable
     {
         var vault = NewHsmVault("par-vault", out _);
         vault.Set("db", "v");
-        VaultSession.Evict(vault.Path);
+        VaultCache.Evict(vault.Path);
         Environment.SetEnvironmentVariable(KeyProtectors.PinVariable, SoftHsm.UserPin);
         Parallel.For(0, 16, i =>
         {
@@ -459,13 +459,15 @@ public sealed class Pkcs11Tests : IDisposable
         vault.Set("db", "v");
         vault.RotateDataKey();
         vault.Set("db", "w");
-        var keyring = vault.Session.GetKeyring("scan-vault");
+        // The data keys, by way of an export (no raw key leaves the barrier otherwise).
+        var keys = KeyringExport.Open(vault.ExportKeyring(Secure("scan password")), Secure("scan password"), "scan").Keys;
+        Assert.Equal(2, keys.Count);
         foreach (var file in Directory.EnumerateFiles(Path.GetDirectoryName(vault.Path)!, "scan-vault*"))
         {
             var bytes = File.ReadAllBytes(file);
-            foreach (var term in keyring.Terms)
+            foreach (var (_, key) in keys)
             {
-                Assert.Equal(-1, bytes.AsSpan().IndexOf(keyring.Key(term)));
+                Assert.Equal(-1, bytes.AsSpan().IndexOf(key));
             }
         }
     }

@@ -147,7 +147,7 @@ public sealed class RbacTests : IDisposable
         Assert.Equal("db-value", theirs.GetSecret("db").Plain());
 
         // Another process: a session of its own removes the assignment.
-        using (var other = VaultSession.OpenDetached(theirs.Path, "rbac-vault"))
+        using (var other = VaultCache.OpenDetached(VaultLocation.File(theirs.Path), "rbac-vault"))
         {
             new VaultService("rbac-vault", other, home.Clock, Admin).RemoveRoleAssignment(assignment.Id);
         }

@@ -24,8 +24,8 @@ public sealed class TestHome : IDisposable
     public VaultManager As(CallerContext caller) => new(Directory, Clock, caller);
 
     public static CallerContext Caller(string id, params string[] groups) => new(
-        new Identity.Principal(id, "user-" + id, VaultPrincipalType.User),
-        groups.Select(g => new Identity.Principal(g, "group-" + g, VaultPrincipalType.Group)),
+        new Principal(id, "user-" + id, VaultPrincipalType.User),
+        groups.Select(g => new Principal(g, "group-" + g, VaultPrincipalType.Group)),
         "test");
 
     /// <summary>Creates a vault (named v1, v2... unless given) and opens its data plane.</summary>
@@ -40,7 +40,7 @@ public sealed class TestHome : IDisposable
     {
         foreach (var file in System.IO.Directory.EnumerateFiles(Directory, "*.vault", SearchOption.AllDirectories))
         {
-            VaultSession.Evict(file);
+            VaultCache.Evict(file);
         }
 
         try
@@ -84,7 +84,7 @@ public static class TestValues
     /// <summary>Runs raw SQL against a vault file, as an attacker with the file would.</summary>
     public static void Tamper(string path, string sql)
     {
-        VaultSession.Evict(path);
+        VaultCache.Evict(path);
         using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         connection.Open();
         using var command = connection.CreateCommand();

@@ -63,7 +63,7 @@ public sealed class VaultLifecycleTests : IDisposable
         var other = new VaultManager(Path.Combine(home.Directory, "other-user"), home.Clock);
         other.CreateVault("team-vault", elsewhere);
         other.Open("team-vault").Set("db", "one");
-        VaultSession.Evict(elsewhere);
+        VaultCache.Evict(elsewhere);
         var before = Snapshot(elsewhere);
 
         var info = home.Manager.RegisterVault(elsewhere);
@@ -179,7 +179,7 @@ public sealed class VaultLifecycleTests : IDisposable
     {
         var a = home.NewVault("vault-a");
         home.NewVault("vault-b");
-        VaultSession.Evict(a.Path);
+        VaultCache.Evict(a.Path);
         File.Move(a.Path, a.Path + ".moved");
 
         var all = home.Manager.GetVaults().ToList();

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
-namespace Vault.Core.Audit;
+namespace Vault.Core;
 
 /// <summary>The file formats Export-VaultAuditLog writes.</summary>
 public enum AuditExportFormat

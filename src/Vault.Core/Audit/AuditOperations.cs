@@ -1,4 +1,4 @@
-namespace Vault.Core.Audit;
+namespace Vault.Core;
 
 /// <summary>The OperationName of every recorded operation (about_Vault_Audit lists which cmdlet writes which).</summary>
 public static class AuditOperations

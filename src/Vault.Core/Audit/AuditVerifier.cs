@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Security.Cryptography;
+using Vault.Core.Crypto;
 using Vault.Core.Storage;
 
 namespace Vault.Core.Audit;
@@ -17,28 +17,16 @@ internal static class AuditVerifier
     public const string Truncated = "Truncated";
     public const string RolledBack = "RolledBack";
 
-    public static VaultAuditVerification Verify(VaultStore store, ReadOnlySpan<byte> key, string vaultName, VaultAuditHead? expected, Func<AuditHeadRow, VaultAuditHead> toHead)
-    {
-        var keyCopy = key.ToArray();
-        try
-        {
-            return Verify(store, keyCopy, vaultName, expected, toHead);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(keyCopy);
-        }
-    }
-
-    private static VaultAuditVerification Verify(VaultStore store, byte[] key, string vaultName, VaultAuditHead? expected, Func<AuditHeadRow, VaultAuditHead> toHead)
+    public static VaultAuditVerification Verify(IVaultStore store, CryptoBarrier barrier, string vaultName, VaultAuditHead? expected, Func<AuditHeadRow, VaultAuditHead> toHead)
     {
         using var db = store.BeginRead();
-        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
-        var headRow = db.ReadAuditHead();
+        using var mac = barrier.NewAuditVerifier();
+        var log = db.Audit;
+        var headRow = log.ReadHead();
         var head = headRow is null ? null : toHead(headRow);
-        var unchained = db.CountUnchainedAudit();
+        var unchained = log.CountUnchained();
         long count = 0, lastSeq = 0;
-        var lastHmac = AuditChain.Genesis;
+        var lastHmac = (byte[])AuditChain.Genesis.Clone();
         byte[]? anchoredHmac = null;
 
         VaultAuditVerification Bad(string problem, long seq, string message) => new()
@@ -55,25 +43,26 @@ internal static class AuditVerifier
             Message = string.Create(CultureInfo.InvariantCulture, $"{problem} at sequence number {seq}: {message}"),
         };
 
-        var computed = new byte[AuditChain.HmacSize];
-        lastHmac = (byte[])lastHmac.Clone();
-        using (var cursor = db.WalkAuditChain(AuditChain.RecordLabel))
+        var canonical = new AuditRecordFormat.Canonical(4096);
+        try
         {
+            using var cursor = log.ReadChain();
             while (cursor.Next())
             {
-                var seq = cursor.Seq;
+                var seq = cursor.GetInt64(AuditField.Seq);
                 var expectedSeq = lastSeq + 1;
-                hmac.AppendData(cursor.Canonical);
-                hmac.GetHashAndReset(computed);
-                if (!cursor.HasHmac || !CryptographicOperations.FixedTimeEquals(computed, cursor.Hmac))
+                AuditRecordFormat.Of(cursor, ref canonical);
+                if (cursor.IsNull(AuditField.Hmac) || !mac.Matches(canonical.Written, cursor.GetBytes(AuditField.Hmac)))
                 {
+                    var operation = System.Text.Encoding.UTF8.GetString(cursor.GetBytes(AuditField.Operation));
+                    var time = UnixTime.FromMs(cursor.GetInt64(AuditField.Time));
                     return Bad(Edited, seq == expectedSeq ? seq : expectedSeq,
-                        $"the record's HMAC does not match its fields ({cursor.Operation} at {UnixTime.FromMs(cursor.Time):O}); a field, its sequence number or its link was changed.");
+                        $"the record's HMAC does not match its fields ({operation} at {time:O}); a field, its sequence number or its link was changed.");
                 }
 
                 if (seq != expectedSeq)
                 {
-                    if (seq < expectedSeq || db.AuditSeqExists(expectedSeq))
+                    if (seq < expectedSeq || log.SeqExists(expectedSeq))
                     {
                         return Bad(Reordered, Math.Min(seq, expectedSeq),
                             $"record {seq} was written after record {lastSeq} in the file, but the chain puts {expectedSeq} there; records were moved.");
@@ -85,20 +74,31 @@ internal static class AuditVerifier
                             : $"records {expectedSeq} to {seq - 1} are missing (the next record found is {seq}).");
                 }
 
-                if (!cursor.HasPrevHmac || !CryptographicOperations.FixedTimeEquals(cursor.PrevHmac, lastHmac))
+                // Both links are stored, neither secret: a plain comparison.
+                if (cursor.IsNull(AuditField.PrevHmac) || !cursor.GetBytes(AuditField.PrevHmac).SequenceEqual(lastHmac))
                 {
                     return Bad(Edited, seq, $"the record does not link to record {lastSeq} before it; that record was replaced.");
                 }
 
+                var recordHmac = cursor.GetBytes(AuditField.Hmac);
                 if (expected is not null && seq == expected.SequenceNumber)
                 {
-                    anchoredHmac = cursor.Hmac.ToArray();
+                    anchoredHmac = recordHmac.ToArray();
                 }
 
                 count++;
                 lastSeq = seq;
-                cursor.Hmac.CopyTo(lastHmac);
+                if (recordHmac.Length != lastHmac.Length)
+                {
+                    lastHmac = new byte[recordHmac.Length];
+                }
+
+                recordHmac.CopyTo(lastHmac);
             }
+        }
+        finally
+        {
+            canonical.Dispose();
         }
 
         if (headRow is null)
@@ -110,7 +110,7 @@ internal static class AuditVerifier
         }
         else
         {
-            if (!CryptographicOperations.FixedTimeEquals(AuditChain.HeadHmac(key, headRow.Seq, headRow.Hmac, headRow.Time), headRow.HeadHmac))
+            if (!AuditChain.HeadMatches(barrier, headRow))
             {
                 return Bad(Edited, headRow.Seq, "the head's HMAC does not match it; the head was changed.");
             }
@@ -121,7 +121,7 @@ internal static class AuditVerifier
                     $"the log ends at record {lastSeq} but its head says {headRow.Seq}: {headRow.Seq - lastSeq} record(s) were cut from the end.");
             }
 
-            if (lastSeq > headRow.Seq || !CryptographicOperations.FixedTimeEquals(lastHmac, headRow.Hmac))
+            if (lastSeq > headRow.Seq || !lastHmac.AsSpan().SequenceEqual(headRow.Hmac))
             {
                 return Bad(Edited, headRow.Seq, $"the head (record {headRow.Seq}) does not match the last record ({lastSeq}).");
             }

@@ -1,4 +1,4 @@
-namespace Vault.Core.Authorization;
+namespace Vault.Core;
 
 /// <summary>
 /// The built-in roles, modelled on Azure Key Vault's data-plane roles, with fixed ids. They exist in

@@ -1,4 +1,4 @@
-namespace Vault.Core.Authorization;
+namespace Vault.Core;
 
 /// <summary>
 /// Every data action, and the one action each operation needs. about_Vault_RBAC lists the same table.

@@ -14,16 +14,20 @@ internal static class AssociatedData
     private static readonly byte[] BackupLabel = "vault-backup/v1\0"u8.ToArray();
     private static readonly byte[] ChainLabel = "vault-keychain/v1\0"u8.ToArray();
 
-    /// <summary>label ‖ vault id ‖ lower-case name ‖ 0 ‖ version ‖ term (big-endian).</summary>
-    public static byte[] ForSecret(Guid vaultId, string name, string version, int term)
+    /// <summary>
+    /// label ‖ vault id ‖ lower-case name ‖ 0 ‖ version ‖ term (big-endian), where the label names
+    /// the object's kind (<c>vault-secret/v1</c> for a secret), so a value never opens as another kind's.
+    /// </summary>
+    public static byte[] ForObject(Guid vaultId, ObjectKind kind, string name, string version, int term)
     {
         // Names are ASCII letters, digits and hyphens and compare case-insensitively, so the
         // lower-case form is the canonical one; versions are 32 ASCII hex characters.
+        var label = LabelOf(kind);
         var lowerName = name.ToLowerInvariant();
-        var buffer = new byte[SecretLabel.Length + 16 + lowerName.Length + 1 + version.Length + 4];
+        var buffer = new byte[label.Length + 16 + lowerName.Length + 1 + version.Length + 4];
         var span = buffer.AsSpan();
-        SecretLabel.CopyTo(span);
-        span = span[SecretLabel.Length..];
+        label.CopyTo(span);
+        span = span[label.Length..];
         vaultId.TryWriteBytes(span, bigEndian: true, out _);
         span = span[16..];
         span = span[Encoding.ASCII.GetBytes(lowerName, span)..];
@@ -33,6 +37,9 @@ internal static class AssociatedData
         BinaryPrimitives.WriteInt32BigEndian(span, term);
         return buffer;
     }
+
+    private static byte[] LabelOf(ObjectKind kind) =>
+        ReferenceEquals(kind, ObjectKind.Secret) ? SecretLabel : throw new NotSupportedException($"No associated data for objects of kind '{kind}'.");
 
     /// <summary>label ‖ vault id ‖ term ‖ purpose.</summary>
     public static byte[] ForKeyringEntry(Guid vaultId, int term, string purpose) =>

@@ -40,14 +40,14 @@ internal sealed class SoftwareKeyProtector : IKeyProtector
     public KeyProtectorSettings Settings { get; }
 
     /// <summary>The key file of a vault: beside it, so a vault copied or renamed with its key file keeps working.</summary>
-    public static string KeyFileFor(string vaultPath) => Path.GetFullPath(vaultPath) + ".key";
+    public static string KeyFileFor(VaultLocation vault) => vault.FilePath + ".key";
 
-    private static string PendingFileFor(string vaultPath) => KeyFileFor(vaultPath) + ".new";
+    private static string PendingFileFor(VaultLocation vault) => KeyFileFor(vault) + ".new";
 
     /// <summary>Makes the root key of a new vault; fails if the key file exists, so no key is ever overwritten.</summary>
-    public static SoftwareKeyProtector CreateForNewVault(string vaultPath)
+    public static SoftwareKeyProtector CreateForNewVault(VaultLocation vault)
     {
-        var keyFile = KeyFileFor(vaultPath);
+        var keyFile = KeyFileFor(vault);
         var key = NewKey();
         try
         {
@@ -63,21 +63,21 @@ internal sealed class SoftwareKeyProtector : IKeyProtector
     }
 
     /// <summary>Makes a root key to replace a vault's current one: <c>.key.new</c> until <see cref="Commit"/>.</summary>
-    public static SoftwareKeyProtector CreateReplacement(string vaultPath)
+    public static SoftwareKeyProtector CreateReplacement(VaultLocation vault)
     {
-        var pending = PendingFileFor(vaultPath);
+        var pending = PendingFileFor(vault);
         var key = NewKey();
-        var current = KeyFileFor(vaultPath);
+        var current = KeyFileFor(vault);
         // A shared vault's key file is group-readable (about_Vault_RBAC): its replacement keeps that mode.
         UnixFileMode? mode = !OperatingSystem.IsWindows() && File.Exists(current) ? File.GetUnixFileMode(current) : null;
         WriteKeyFile(pending, key, FileMode.Create, mode);
-        return new SoftwareKeyProtector(KeyFileFor(vaultPath), key, pending, created: true);
+        return new SoftwareKeyProtector(KeyFileFor(vault), key, pending, created: true);
     }
 
-    public static SoftwareKeyProtector Open(KeyProtectorSettings settings, string vaultPath, string vaultName)
+    public static SoftwareKeyProtector Open(KeyProtectorSettings settings, VaultLocation vault, string vaultName)
     {
-        var keyFile = KeyFileFor(vaultPath);
-        var pending = PendingFileFor(vaultPath);
+        var keyFile = KeyFileFor(vault);
+        var pending = PendingFileFor(vault);
         var key = TryRead(keyFile, vaultName);
         if (settings.KeyCheck is { } expected && (key is null || Check(key) != expected))
         {
@@ -149,13 +149,7 @@ internal sealed class SoftwareKeyProtector : IKeyProtector
 
     private static void WriteKeyFile(string path, byte[] key, FileMode mode, UnixFileMode? unixMode = null)
     {
-        var options = new FileStreamOptions { Mode = mode, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var stream = new FileStream(path, options))
+        using (var stream = OwnerOnlyFile.Create(path, mode))
         {
             stream.Write(key);
             stream.Flush(flushToDisk: true);

@@ -8,7 +8,7 @@ namespace Vault.Core.Identity;
 /// The operating-system account as a Vault principal: uid and gids (ids <c>uid:N</c>, <c>gid:N</c>)
 /// on Linux and macOS, SIDs on Windows. Also resolves names to principals for role assignments.
 /// </summary>
-public static class OsIdentity
+internal static class OsIdentity
 {
     public const string Authentication = "OperatingSystem";
     private static readonly Lazy<CallerContext> Current = new(ReadCurrent);

@@ -1,4 +1,4 @@
-namespace Vault.Core.Identity;
+namespace Vault.Core;
 
 /// <summary>A principal by stable id, with the name it had when seen.</summary>
 public sealed record Principal(string Id, string Name, VaultPrincipalType Type)

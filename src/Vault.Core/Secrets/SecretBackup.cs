@@ -1,86 +1,26 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text.Json;
-using Vault.Core.Crypto;
 using Vault.Core.Resources;
 using Vault.Core.Storage;
 
 namespace Vault.Core;
 
 /// <summary>
-/// The backup blob of one secret: every version with its attributes, sealed under a key derived
-/// from one keyring term, so only a vault holding that keyring can restore it.
-/// <code>
-/// "VAULTBAK" ‖ format (1) ‖ keyring id (16) ‖ term (4, big-endian) ‖ nonce (12) ‖ ciphertext ‖ tag (16)
-/// </code>
-/// The key is HKDF-SHA256(term key, salt = keyring id, info = "vault-backup/v1" ‖ keyring id ‖ term);
-/// the header is the associated data. The ciphertext holds a JSON document whose values are base64.
+/// What a secret's backup holds: every version with its attributes and value, as a JSON document
+/// whose values are base64. The barrier seals it (<c>Crypto/BackupSeal</c>: bound to the keyring,
+/// so only a vault holding that keyring can restore it); this is only the document.
 /// </summary>
 internal static class SecretBackup
 {
-    private const byte Format = 1;
-    private static readonly byte[] Magic = "VAULTBAK"u8.ToArray();
-    private static readonly int HeaderSize = Magic.Length + 1 + 16 + 4;
-
     internal sealed record Version(VersionRow Attributes, byte[] Value);
 
-    public static byte[] Seal(Keyring keyring, string name, IReadOnlyList<Version> versions)
+    /// <summary>The document of a secret's versions, in a buffer the caller clears (zeroes).</summary>
+    public static ZeroingBuffer Write(string name, IReadOnlyList<Version> versions) => WritePayload(name, versions);
+
+    /// <summary>Reads a document made by <see cref="Write"/>. Values in the result must be zeroed by the caller.</summary>
+    public static (string Name, List<Version> Versions) Read(byte[] payload, string source)
     {
-        var term = keyring.ActiveTerm;
-        var header = Header(keyring.KeyringId, term);
-        var payload = WritePayload(name, versions);
-        var key = DeriveKey(keyring, term);
-        try
-        {
-            var sealedPayload = Aead.Seal(key, payload.WrittenSpan, header);
-            var blob = new byte[header.Length + sealedPayload.Length];
-            header.CopyTo(blob, 0);
-            sealedPayload.CopyTo(blob, header.Length);
-            return blob;
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(key);
-            payload.Clear();
-        }
-    }
-
-    /// <summary>Opens a blob made by <see cref="Seal"/>. Values in the result must be zeroed by the caller.</summary>
-    public static (string Name, List<Version> Versions) Open(Keyring keyring, ReadOnlySpan<byte> blob, string source)
-    {
-        if (blob.Length < HeaderSize + Aead.Overhead || !blob[..Magic.Length].SequenceEqual(Magic) || blob[Magic.Length] != Format)
-        {
-            throw VaultErrors.BackupInvalid(source, Messages.BackupNotABackup);
-        }
-
-        var keyringId = new Guid(blob.Slice(Magic.Length + 1, 16), bigEndian: true);
-        var term = BinaryPrimitives.ReadInt32BigEndian(blob.Slice(Magic.Length + 17, 4));
-        if (keyringId != keyring.KeyringId)
-        {
-            throw VaultErrors.BackupInvalid(source, Messages.BackupOtherKeyring);
-        }
-
-        if (!keyring.Contains(term))
-        {
-            throw VaultErrors.BackupInvalid(source, string.Format(System.Globalization.CultureInfo.InvariantCulture, Messages.BackupUnknownTerm, term));
-        }
-
-        var key = DeriveKey(keyring, term);
-        byte[] payload;
-        try
-        {
-            payload = Aead.Open(key, blob[HeaderSize..], blob[..HeaderSize]);
-        }
-        catch (CryptographicException ex)
-        {
-            throw VaultErrors.BackupInvalid(source, Messages.BackupDamaged, ex);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(key);
-        }
-
         try
         {
             return ReadPayload(payload);
@@ -89,31 +29,10 @@ internal static class SecretBackup
         {
             throw VaultErrors.BackupInvalid(source, string.Format(System.Globalization.CultureInfo.InvariantCulture, Messages.BackupMalformed, ex.GetType().Name), ex);
         }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(payload);
-        }
-    }
-
-    private static byte[] Header(Guid keyringId, int term)
-    {
-        var header = new byte[HeaderSize];
-        Magic.CopyTo(header, 0);
-        header[Magic.Length] = Format;
-        keyringId.TryWriteBytes(header.AsSpan(Magic.Length + 1), bigEndian: true, out _);
-        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(Magic.Length + 17), term);
-        return header;
-    }
-
-    private static byte[] DeriveKey(Keyring keyring, int term)
-    {
-        var key = new byte[Aead.KeySize];
-        HKDF.DeriveKey(HashAlgorithmName.SHA256, keyring.Key(term), key, keyring.KeyringId.ToByteArray(bigEndian: true), AssociatedData.ForBackup(keyring.KeyringId, term));
-        return key;
     }
 
     /// <summary>A buffer that is zeroed when cleared, sized up front so it never regrows (and leaves copies).</summary>
-    private sealed class ZeroingBuffer(int capacity) : IBufferWriter<byte>
+    internal sealed class ZeroingBuffer(int capacity) : IBufferWriter<byte>
     {
         private byte[] buffer = new byte[capacity];
         private int written;

@@ -18,6 +18,9 @@ public static partial class SecretRules
     public const int MaxRetentionDays = 90;
     public const int DefaultRetentionDays = 90;
 
+    /// <summary>The largest backup Restore-VaultSecret reads: a larger file is refused before it is read into memory.</summary>
+    public const long MaxBackupBytes = 512L * 1024 * 1024;
+
     [GeneratedRegex("^[0-9a-zA-Z-]{1,127}$", RegexOptions.CultureInvariant)]
     private static partial Regex SecretNameRegex();
 
@@ -45,6 +48,15 @@ public static partial class SecretRules
         if (!VersionRegex().IsMatch(version))
         {
             throw VaultErrors.InvalidSecretVersion(version);
+        }
+    }
+
+    /// <summary>Refuses a backup larger than <see cref="MaxBackupBytes"/> (BackupInvalid, naming <paramref name="source"/>).</summary>
+    public static void ValidateBackupSize(long bytes, string source)
+    {
+        if (bytes > MaxBackupBytes)
+        {
+            throw VaultErrors.BackupTooLarge(source, bytes);
         }
     }
 

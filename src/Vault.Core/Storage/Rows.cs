@@ -11,10 +11,14 @@ internal sealed record VaultRow(
 
 internal sealed record KeyringRow(int Term, string Purpose, byte[] WrappedKey, string Mechanism, byte[]? KeyCheck, byte[]? Chain, long Created);
 
-internal sealed record SecretRow(long SecretId, string Name, long Created, long? Deleted, long? ScheduledPurge)
+/// <summary>One object (a secret) as stored: its kind, its storage id and name, and whether it is deleted.</summary>
+internal sealed record ObjectRow(ObjectKind Kind, long Id, string Name, long Created, long? Deleted, long? ScheduledPurge)
 {
     public bool IsDeleted => Deleted is not null;
 }
+
+/// <summary>A version still sealed under an older keyring term, for re-encryption.</summary>
+internal sealed record SealedVersion(ObjectKind Kind, long Seq, string Name, string Version, int Term, byte[] Value);
 
 /// <summary>One stored version. <see cref="Value"/> is the sealed value, never plaintext.</summary>
 internal sealed record VersionRow
@@ -59,7 +63,8 @@ internal sealed record AuditRow
     public string? CallerName { get; init; }
     public string? CallerType { get; init; }
     public string? Target { get; init; }
-    public string? SecretName { get; init; }
+    /// <summary>The object the operation named (a secret's name), if any.</summary>
+    public string? ObjectName { get; init; }
     public required string ResultType { get; init; }
     public required string ResultSignature { get; init; }
     public string? Description { get; init; }
@@ -74,6 +79,7 @@ internal sealed record AuditRow
 internal sealed record AuditHeadRow(long Seq, byte[] Hmac, long Time, byte[] HeadHmac);
 
 /// <summary>What Get-VaultAuditLog asks for; every field optional. Newest first, before <see cref="BeforeId"/>.</summary>
+/// <remarks><see cref="ObjectName"/> matches records about an object of <see cref="ObjectKind"/> by that name.</remarks>
 internal sealed record AuditQuery
 {
     public long? BeforeId { get; init; }
@@ -83,7 +89,8 @@ internal sealed record AuditQuery
     public string? CallerName { get; init; }
     public string? CallerId { get; init; }
     public string? Operation { get; init; }
-    public string? SecretName { get; init; }
+    public ObjectKind? ObjectKind { get; init; }
+    public string? ObjectName { get; init; }
     public string? ResultType { get; init; }
     public string? CorrelationId { get; init; }
     public bool OldestFirst { get; init; }

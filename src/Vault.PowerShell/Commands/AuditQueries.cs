@@ -11,8 +11,4 @@ internal static class AuditQueries
         Start = bound.ContainsKey("Start") ? start : null,
         End = bound.ContainsKey("End") ? end : null,
     };
-
-    /// <summary>Correlation ids are stored as lowercase GUIDs: one typed in capitals still matches.</summary>
-    public static string? NormalizeCorrelationId(string? id) =>
-        id is not null && Guid.TryParse(id, out var guid) ? guid.ToString("D") : id;
 }

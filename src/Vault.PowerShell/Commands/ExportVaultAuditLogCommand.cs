@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Management.Automation;
 using Vault.Core;
-using Vault.Core.Audit;
 
 namespace Vault.PowerShell.Commands;
 

@@ -63,7 +63,7 @@ public sealed class GetVaultAuditLogCommand : VaultCmdlet
             OperationName = OperationName,
             SecretName = SecretName,
             ResultType = Bound(nameof(ResultType)) ? ResultType : null,
-            CorrelationId = AuditQueries.NormalizeCorrelationId(CorrelationId),
+            CorrelationId = CorrelationId,
         }))
         {
             WriteObject(record);

@@ -18,24 +18,17 @@ public sealed class GetVaultCommand : VaultCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var found = false;
-        foreach (var (_, info, error) in Manager.GetVaults(NamePattern.Parse(Name)))
+        foreach (var (_, info, error) in Manager.GetVaults(NamePattern.Parse(Name), Request))
         {
-            found = true;
             if (info is not null)
             {
                 WriteObject(info);
             }
             else
             {
-                // One unreadable vault must not hide the others.
+                // One unreadable (or unknown) vault must not hide the others.
                 WriteError(ToErrorRecord(error!));
             }
-        }
-
-        if (!found && Name is not null && !NamePattern.HasWildcard(Name))
-        {
-            Report(VaultErrors.VaultNotFound(Name));
         }
     }
 }

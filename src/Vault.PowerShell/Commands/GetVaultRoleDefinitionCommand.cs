@@ -22,16 +22,9 @@ public sealed class GetVaultRoleDefinitionCommand : VaultCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord() => Try(() =>
     {
-        var found = false;
         foreach (var role in OpenVault(VaultName).GetRoleDefinitions(NamePattern.Parse(Name)))
         {
-            found = true;
             WriteObject(role);
-        }
-
-        if (!found && Name is not null && !NamePattern.HasWildcard(Name))
-        {
-            throw VaultErrors.RoleDefinitionNotFound(Name, VaultName ?? Manager.DefaultVaultName ?? string.Empty);
         }
     });
 }

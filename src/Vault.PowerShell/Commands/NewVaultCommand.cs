@@ -36,7 +36,7 @@ public sealed class NewVaultCommand : KeyProtectorCmdlet
             SecretRules.ValidateRetention(SoftDeleteRetentionInDays);
             if (ShouldProcess(Name, path is null ? "Create vault" : $"Create vault at '{path}'"))
             {
-                WriteObject(Manager.CreateVault(Name, path, SoftDeleteRetentionInDays, EnablePurgeProtection.IsPresent, ProtectorOptions()));
+                WriteObject(Manager.CreateVault(Name, path, SoftDeleteRetentionInDays, EnablePurgeProtection.IsPresent, ProtectorOptions(), Request));
             }
         });
     }

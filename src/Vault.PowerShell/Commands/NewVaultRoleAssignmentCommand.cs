@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Vault.Core;
 
 namespace Vault.PowerShell.Commands;
 
@@ -40,9 +41,9 @@ public sealed class NewVaultRoleAssignmentCommand : VaultCmdlet
     protected override void ProcessRecord() => Try(() =>
     {
         var vault = OpenVault(VaultName);
-        var scope = Vault.Core.Authorization.RbacScope.Normalize(Scope);
+        var scope = VaultService.NormalizeScope(Scope);
         VaultPrincipalType? type = MyInvocation.BoundParameters.ContainsKey(nameof(PrincipalType)) ? PrincipalType : null;
-        var principal = PrincipalParameters.Resolve(ParameterSetName == ByName ? PrincipalName : null, ParameterSetName == ById ? PrincipalId : null, type);
+        var principal = VaultService.ResolvePrincipal(ParameterSetName == ByName ? PrincipalName : null, ParameterSetName == ById ? PrincipalId : null, type);
         if (ShouldProcess(vault.VaultName, $"Assign '{RoleDefinitionName}' to {principal} at '{scope}'"))
         {
             WriteObject(vault.NewRoleAssignment(RoleDefinitionName, principal, scope));

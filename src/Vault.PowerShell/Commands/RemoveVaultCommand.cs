@@ -24,7 +24,7 @@ public sealed class RemoveVaultCommand : VaultCmdlet
         {
             Try(() =>
             {
-                if (!Manager.RemoveVault(Name))
+                if (!Manager.RemoveVault(Name, Request))
                 {
                     WriteWarning($"The file of vault '{Name}' was not found, so only its registration was removed. A key file beside where the vault was is left in place.");
                 }

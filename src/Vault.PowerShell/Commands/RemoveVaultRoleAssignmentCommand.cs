@@ -47,7 +47,7 @@ public sealed class RemoveVaultRoleAssignmentCommand : VaultCmdlet
     {
         var vault = OpenVault(VaultName);
         var assignment = ParameterSetName == ById
-            ? vault.GetRoleAssignments().FirstOrDefault(a => a.Id == Id) ?? throw VaultErrors.RoleAssignmentNotFound(vault.VaultName, Id.ToString())
+            ? vault.FindRoleAssignment(Id)
             : vault.FindRoleAssignment(RoleDefinitionName, PrincipalName, Scope);
         if (!ShouldProcess(vault.VaultName, $"Remove the assignment of '{assignment.RoleDefinitionName}' to {assignment.PrincipalName ?? assignment.PrincipalId} at '{assignment.Scope}'", Force))
         {

@@ -8,8 +8,6 @@ namespace Vault.PowerShell.Commands;
 [OutputType(typeof(VaultSecretProperties))]
 public sealed class RestoreVaultSecretCommand : VaultCmdlet
 {
-    private const long MaxBackupBytes = 512L * 1024 * 1024;
-
     /// <summary>The vault; the default vault when omitted.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(Completion.VaultNameCompleter))]
@@ -34,14 +32,13 @@ public sealed class RestoreVaultSecretCommand : VaultCmdlet
             return;
         }
 
-        if (file.Length > MaxBackupBytes)
-        {
-            throw VaultErrors.BackupInvalid(path, $"it is {file.Length} bytes, larger than any secret backup ({MaxBackupBytes} bytes).");
-        }
+        using var blob = file.OpenRead();
+        // Before -WhatIf reports, as names are checked: a file no backup can be is refused.
+        SecretRules.ValidateBackupSize(blob.Length, path);
 
         if (ShouldProcess(vault.VaultName, $"Restore secret from '{path}'"))
         {
-            WriteObject(vault.RestoreSecret(File.ReadAllBytes(path), path));
+            WriteObject(vault.RestoreSecret(blob, path));
         }
     });
 }

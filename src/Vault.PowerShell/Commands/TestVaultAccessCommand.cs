@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using Vault.Core;
-using Vault.Core.Identity;
 
 namespace Vault.PowerShell.Commands;
 
@@ -31,13 +30,6 @@ public sealed class TestVaultAccessCommand : VaultCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord() => Try(() =>
     {
-        var vault = OpenVault(VaultName);
-        var subject = PrincipalName is null
-            ? vault.Caller
-            : OsIdentity.CallerFor(PrincipalName)
-                ?? (Principal.IsId(PrincipalName)
-                    ? new CallerContext(PrincipalParameters.Resolve(null, PrincipalName, null), [], OsIdentity.Authentication)
-                    : throw VaultErrors.PrincipalNotFound(PrincipalName, VaultPrincipalType.User));
-        WriteObject(vault.TestAccess(subject, Action, Scope));
+        WriteObject(OpenVault(VaultName).TestAccess(PrincipalName, Action, Scope));
     });
 }

@@ -33,11 +33,11 @@ public sealed class UnlockVaultCommand : VaultCmdlet
         VaultInfo info;
         try
         {
-            info = Manager.Unlock(VaultName, Pin);
+            info = Manager.Unlock(VaultName, Pin, Request);
         }
         catch (VaultException ex) when (ex.ErrorId == "KeyProtectorLocked" && Pin is null && AskForPin(ex) is { } pin)
         {
-            info = Manager.Unlock(VaultName, pin);
+            info = Manager.Unlock(VaultName, pin, Request);
         }
 
         if (PassThru)

@@ -37,7 +37,7 @@ public sealed class UpdateVaultCommand : VaultCmdlet
 
         Try(() =>
         {
-            var info = Manager.UpdateVault(Name, retention, purgeProtection);
+            var info = Manager.UpdateVault(Name, retention, purgeProtection, Request);
             if (PassThru)
             {
                 WriteObject(info);

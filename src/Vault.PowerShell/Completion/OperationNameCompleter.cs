@@ -1,7 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using Vault.Core.Audit;
+using Vault.Core;
 
 namespace Vault.PowerShell.Completion;
 

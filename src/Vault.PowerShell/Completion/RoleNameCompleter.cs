@@ -2,7 +2,6 @@ using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using Vault.Core;
-using Vault.Core.Authorization;
 
 namespace Vault.PowerShell.Completion;
 

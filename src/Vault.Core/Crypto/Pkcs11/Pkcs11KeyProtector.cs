@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace Vault.Core.Crypto.Pkcs11;
 
 /// <summary>What a user gives to put a vault's root key in a PKCS#11 token.</summary>
-public sealed record Pkcs11Options(string Library, string TokenLabel, string? KeyLabel);
+internal sealed record Pkcs11Options(string Library, string TokenLabel, string? KeyLabel);
 
 /// <summary>
 /// The root key as an AES-256 object in a PKCS#11 token: CKA_TOKEN, CKA_PRIVATE and CKA_SENSITIVE

@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Vault.Core.Audit;
 using Vault.Core.Authorization;
-using Vault.Core.Identity;
 using Vault.Core.Storage;
 
 namespace Vault.Core;
@@ -19,30 +18,32 @@ public sealed partial class VaultService
     public IEnumerable<VaultAuditRecord> GetAuditLog(AuditLogQuery? query = null, bool export = false)
     {
         query ??= new AuditLogQuery();
-        var (stored, recordId) = Audited(export ? AuditOperations.AuditLogExport : AuditOperations.AuditLogRead, null, call =>
+        var operation = Operation(export ? AuditOperations.AuditLogExport : AuditOperations.AuditLogRead)
+            .Property("start", query.Start?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture))
+            .Property("end", query.End?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture))
+            .Property("last", query.Last?.ToString(CultureInfo.InvariantCulture))
+            .Property("principalName", query.PrincipalName)
+            .Property("operationName", query.OperationName)
+            .Property("secretName", query.SecretName)
+            .Property("resultType", query.ResultType?.ToString())
+            .Property("correlationId", NormalizeCorrelationId(query.CorrelationId));
+        var (stored, recordId) = Run(operation, op =>
         {
-            call.Property("start", query.Start?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture))
-                .Property("end", query.End?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture))
-                .Property("last", query.Last?.ToString(CultureInfo.InvariantCulture))
-                .Property("principalName", query.PrincipalName)
-                .Property("operationName", query.OperationName)
-                .Property("secretName", query.SecretName)
-                .Property("resultType", query.ResultType?.ToString())
-                .Property("correlationId", query.CorrelationId);
             // Inside the record, as a bad secret name is: a refused query is an operation too.
             var validated = Validate(query);
             Authorize(VaultActions.AuditRead, RbacScope.Root);
-            call.Finish();
-            return (validated, call.RecordId);
+            op.Commit();
+            return (validated, op.RecordId);
         });
         return StreamAudit(stored with { BeforeId = recordId });
     }
 
     private IEnumerable<VaultAuditRecord> StreamAudit(AuditQuery query)
     {
-        using var db = Store.Connect();
-        foreach (var row in db.QueryAudit(query))
+        using var db = vault.Store.Connect();
+        foreach (var row in db.Audit.Query(query))
         {
+            Request.Cancellation.ThrowIfCancellationRequested();
             yield return ToRecord(row);
         }
     }
@@ -74,22 +75,26 @@ public sealed partial class VaultService
             CallerName = byId ? null : principal,
             CallerId = byId ? principal : null,
             Operation = operation,
-            SecretName = query.SecretName,
+            ObjectKind = query.SecretName is null ? null : ObjectKind.Secret,
+            ObjectName = query.SecretName,
             ResultType = query.ResultType?.ToString(),
-            CorrelationId = query.CorrelationId,
+            CorrelationId = NormalizeCorrelationId(query.CorrelationId),
             OldestFirst = query.OldestFirst,
         };
     }
 
+    /// <summary>Correlation ids are stored as lowercase GUIDs: one typed in capitals still matches.</summary>
+    private static string? NormalizeCorrelationId(string? id) =>
+        id is not null && Guid.TryParse(id, out var guid) ? guid.ToString("D") : id;
+
     /// <summary>The head after this read's own record: anchor it elsewhere, check it later with <see cref="VerifyAuditLog"/>.</summary>
-    public VaultAuditHead GetAuditHead() => Audited(AuditOperations.AuditHeadGet, null, call =>
+    public VaultAuditHead GetAuditHead() => Run(Operation(AuditOperations.AuditHeadGet).Requires(VaultActions.AuditRead), op =>
     {
-        Authorize(VaultActions.AuditRead, RbacScope.Root);
-        call.Finish();
-        using var read = Store.Connect();
+        op.Commit();
+        using var read = vault.Store.Connect();
         // No head after a record is written means someone deleted it (the record went in unchained):
         // the empty log's head, which VerifyAuditLog reports as Edited before it compares anything.
-        var head = read.ReadAuditHead() ?? new AuditHeadRow(0, AuditChain.Genesis, Now, []);
+        var head = read.Audit.ReadHead() ?? new AuditHeadRow(0, AuditChain.Genesis, Now, []);
         return Head(head);
     });
 
@@ -97,23 +102,21 @@ public sealed partial class VaultService
     /// Walks the chain in the order records were written, one row at a time: every HMAC, every link,
     /// no gap, the head, and an anchored head if given. Names the first bad sequence number.
     /// </summary>
-    public VaultAuditVerification VerifyAuditLog(VaultAuditHead? expected = null) => Audited(AuditOperations.AuditLogVerify, null, call =>
-    {
-        call.Property("expectedHead", expected?.ToString());
-        Authorize(VaultActions.AuditRead, RbacScope.Root);
-        var result = AuditVerifier.Verify(Store, call.Keyring.AuditKey, VaultName, expected, Head);
-        call.Description = result.Message;
-        return result;
-    });
+    public VaultAuditVerification VerifyAuditLog(VaultAuditHead? expected = null) =>
+        Run(Operation(AuditOperations.AuditLogVerify).Property("expectedHead", expected?.ToString()).Requires(VaultActions.AuditRead), op =>
+        {
+            var result = AuditVerifier.Verify(vault.Store, op.Barrier, VaultName, expected, Head);
+            op.Description = result.Message;
+            return result;
+        });
 
     /// <summary>A value's HMAC under the audit hash key: the <c>valueHmac</c> a SecretSet record holds for it.</summary>
-    public string AuditHash(SecureString value) => Audited(AuditOperations.AuditHashCompute, null, call =>
+    public string AuditHash(SecureString value) => Run(Operation(AuditOperations.AuditHashCompute).Requires(VaultActions.AuditRead), op =>
     {
-        Authorize(VaultActions.AuditRead, RbacScope.Root);
         var plaintext = SecretValue.ToUtf8(value, "Value");
         try
         {
-            return AuditChain.ValueHmac(call.Keyring.AuditHashKey, plaintext);
+            return op.Barrier.ValueHmac(plaintext);
         }
         finally
         {
@@ -121,28 +124,10 @@ public sealed partial class VaultService
         }
     });
 
-    /// <summary>
-    /// The latest version of every live secret that expires within <paramref name="window"/> from now
-    /// (already expired ones included), by name; filtered to what the caller may see.
-    /// </summary>
-    public IEnumerable<VaultSecretProperties> ListExpiring(TimeSpan window)
-    {
-        Audited(AuditOperations.SecretList, null, call =>
-        {
-            call.Property("expiringWithin", window.ToString("c", CultureInfo.InvariantCulture));
-            if (window < TimeSpan.Zero)
-            {
-                throw VaultErrors.InvalidAuditQuery("ExpiringWithin", $"it must be zero or more; {window} was given.");
-            }
-        });
-        var until = time.GetUtcNow().UtcDateTime + window;
-        return StreamSecrets(NamePattern.All, Visibility()).Where(s => s.Expires is { } expires && expires <= until);
-    }
-
     private VaultAuditHead Head(AuditHeadRow head) => new()
     {
         VaultName = VaultName,
-        VaultId = session.VaultId,
+        VaultId = vault.VaultId,
         SequenceNumber = head.Seq,
         Hmac = Convert.ToHexStringLower(head.Hmac),
         Time = UnixTime.FromMs(head.Time),
@@ -150,7 +135,7 @@ public sealed partial class VaultService
 
     private VaultAuditRecord ToRecord(AuditRow row)
     {
-        string? version = null, host = null, machine = null;
+        string? version = null, host = null, machine = null, address = null, requestId = null, userAgent = null;
         int? pid = null;
         if (row.Client is { } client)
         {
@@ -162,6 +147,9 @@ public sealed partial class VaultService
                 host = root.TryGetProperty("host", out var h) ? h.GetString() : null;
                 pid = root.TryGetProperty("processId", out var p) && p.TryGetInt32(out var id) ? id : null;
                 machine = root.TryGetProperty("machine", out var m) ? m.GetString() : null;
+                address = root.TryGetProperty("address", out var a) ? a.GetString() : null;
+                requestId = root.TryGetProperty("requestId", out var r) ? r.GetString() : null;
+                userAgent = root.TryGetProperty("userAgent", out var u) ? u.GetString() : null;
             }
             catch (JsonException)
             {
@@ -180,7 +168,7 @@ public sealed partial class VaultService
             CallerName = row.CallerName,
             CallerType = row.CallerType,
             TargetId = row.Target,
-            SecretName = row.SecretName,
+            SecretName = row.ObjectName,
             ResultType = Enum.TryParse<VaultAuditResultType>(row.ResultType, out var resultType) ? resultType : VaultAuditResultType.Failed,
             ResultSignature = row.ResultSignature,
             Description = row.Description,
@@ -190,8 +178,27 @@ public sealed partial class VaultService
             ClientHost = host,
             ClientProcessId = pid,
             ClientMachine = machine,
+            ClientAddress = address,
+            RequestId = requestId,
+            UserAgent = userAgent,
             Properties = row.Properties,
             Hmac = row.Hmac is null ? null : Convert.ToHexStringLower(row.Hmac),
         };
     }
+}
+
+/// <summary>What Get-VaultAuditLog asks for. Every filter is optional; names compare case-insensitively.</summary>
+public sealed record AuditLogQuery
+{
+    public DateTime? Start { get; init; }
+    public DateTime? End { get; init; }
+    public int? Last { get; init; }
+    public string? PrincipalName { get; init; }
+    public string? OperationName { get; init; }
+    public string? SecretName { get; init; }
+    public VaultAuditResultType? ResultType { get; init; }
+    public string? CorrelationId { get; init; }
+
+    /// <summary>Oldest first (an export); newest first otherwise.</summary>
+    public bool OldestFirst { get; init; }
 }

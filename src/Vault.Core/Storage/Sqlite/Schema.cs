@@ -1,4 +1,4 @@
-namespace Vault.Core.Storage;
+namespace Vault.Core.Storage.Sqlite;
 
 /// <summary>
 /// The vault file's schema, as an ordered list of migrations. <c>PRAGMA user_version</c> records how
@@ -137,6 +137,15 @@ internal static class Schema
             time       INTEGER NOT NULL,
             head_hmac  BLOB    NOT NULL
         );
+        """,
+
+        // 5: records name the object they are about, of whichever kind (the kind is in the target,
+        // vault://v/secrets/db): secret_name becomes object_name. The column keeps its place, so
+        // every record's canonical bytes, and with them the chain, are unchanged. The index keeps
+        // its name (SQLite renames the column inside it; dropping and making it again would rebuild
+        // it over the whole log).
+        """
+        ALTER TABLE audit_record RENAME COLUMN secret_name TO object_name;
         """,
     ];
 }

@@ -1,0 +1,45 @@
+namespace Vault.Core;
+
+/// <summary>
+/// The one way Vault writes a file that holds something of a vault's: a vault file, a key file, a
+/// backup, a keyring export, an audit export. On Unix the file is readable and writable by its
+/// owner only (mode 0600) from the moment it exists; on Windows it takes its folder's permissions.
+/// </summary>
+public static class OwnerOnlyFile
+{
+    /// <summary>Opens a new (or, with <paramref name="mode"/> Create, replaced) file for writing, owner-only.</summary>
+    public static FileStream Create(string path, FileMode mode = FileMode.CreateNew, int bufferSize = 4096)
+    {
+        var options = new FileStreamOptions { Mode = mode, Access = FileAccess.Write, Share = FileShare.None, BufferSize = bufferSize };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        return new FileStream(path, options);
+    }
+
+    /// <summary>
+    /// Writes a file beside <paramref name="path"/> and renames it into place once it is whole and on
+    /// disk, so a failure (or a stopped pipeline) never leaves half a file under the name: if
+    /// <paramref name="write"/> throws, the partial file is deleted.
+    /// </summary>
+    public static void WriteAtomically(string path, Action<Stream> write)
+    {
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            using (var stream = Create(temp, FileMode.CreateNew, 64 * 1024))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+}

@@ -1,0 +1,288 @@
+using System.Collections.Concurrent;
+using System.Security;
+using Vault.Core.Identity;
+using Vault.Core.Registry;
+
+namespace Vault.Core;
+
+/// <summary>
+/// The vaults one user knows (the registry in the Vault home folder) and their lifecycle: create,
+/// register, update, remove, choose the default, and open one by name through the
+/// <see cref="VaultEngine"/>, which any other host opens vaults through by location.
+/// </summary>
+public sealed class VaultManager
+{
+    /// <summary>The environment variable that moves the Vault home folder (tests and portable setups use it).</summary>
+    public const string HomeVariable = "VAULT_HOME";
+
+    private static readonly ConcurrentDictionary<string, VaultManager> Managers = new(VaultLocation.PathComparer);
+
+    private readonly VaultRegistry registry;
+    private readonly VaultEngine engine;
+    private readonly CallerContext caller;
+
+    /// <summary>A manager for a home, acting as the operating-system account this process runs as.</summary>
+    public VaultManager(string home, TimeProvider? time = null)
+        : this(home, time, OsIdentity.CurrentCaller)
+    {
+    }
+
+    /// <summary>Acting as another principal: only the core's own tests inject one; the module never does.</summary>
+    internal VaultManager(string home, TimeProvider? time, CallerContext caller)
+    {
+        Home = System.IO.Path.GetFullPath(home);
+        registry = new VaultRegistry(Home);
+        engine = time is null ? VaultEngine.Shared : new VaultEngine(time);
+        this.caller = caller;
+    }
+
+    /// <summary>Who this manager acts as.</summary>
+    public CallerContext Caller => caller;
+
+    /// <summary>The caller, its groups, the default vault and the home: what Get-VaultContext shows.</summary>
+    public VaultContext Context() => new()
+    {
+        PrincipalId = caller.Principal.Id,
+        PrincipalName = caller.Principal.Name,
+        Authentication = caller.Authentication,
+        Groups = caller.Groups.Select(g => g.ToString()).ToList(),
+        DefaultVault = DefaultVaultName,
+        VaultHome = Home,
+    };
+
+    /// <summary>Where this user's registry and default vault files live.</summary>
+    public string Home { get; }
+
+    /// <summary><c>$env:VAULT_HOME</c> when set, else the user's local data folder plus <c>Vault</c>.</summary>
+    public static string ResolveHome()
+    {
+        var home = Environment.GetEnvironmentVariable(HomeVariable);
+        return string.IsNullOrWhiteSpace(home)
+            ? System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "Vault")
+            : home;
+    }
+
+    /// <summary>The manager for the current user's home, shared across commands in this process.</summary>
+    public static VaultManager ForCurrentUser()
+    {
+        var home = System.IO.Path.GetFullPath(ResolveHome());
+        return Managers.GetOrAdd(home, h => new VaultManager(h));
+    }
+
+    public string? DefaultVaultName => registry.Read().DefaultVault;
+
+    /// <summary>Registered vault names, read without opening any vault (for tab completion).</summary>
+    public IReadOnlyList<string> VaultNames => registry.Read().Vaults.Select(v => v.Name).ToList();
+
+    /// <summary>Creates a vault file, its root key and first keyring term, and registers it.
+    /// The first vault a user makes becomes the default.</summary>
+    public VaultInfo CreateVault(string name, string? path = null, int retentionDays = SecretRules.DefaultRetentionDays, bool purgeProtection = false, KeyProtectorOptions? keyProtector = null, RequestContext? request = null)
+    {
+        SecretRules.ValidateVaultName(name);
+        SecretRules.ValidateRetention(retentionDays);
+        keyProtector ??= KeyProtectorOptions.Software;
+        keyProtector.Validate();
+        var location = VaultLocation.File(path ?? System.IO.Path.Combine(Home, "vaults", name + ".vault"));
+
+        return registry.Update(data =>
+        {
+            if (data.Find(name) is not null)
+            {
+                throw VaultErrors.VaultAlreadyExists(name);
+            }
+
+            if (VaultEngine.Exists(location))
+            {
+                throw VaultErrors.VaultFileExists(location.Address);
+            }
+
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(location.Address)!);
+            engine.Create(location, name, retentionDays, purgeProtection, keyProtector, caller, request);
+            var registered = new RegisteredVault(name, location.Address);
+            var updated = data with
+            {
+                Vaults = [.. data.Vaults, registered],
+                DefaultVault = data.DefaultVault ?? name,
+            };
+            return (updated, ReadInfo(registered, updated.DefaultVault));
+        });
+    }
+
+    /// <summary>Makes an existing vault file known to this user, reading it but changing nothing.</summary>
+    public VaultInfo RegisterVault(string path, string? name = null)
+    {
+        var location = VaultLocation.File(path);
+        if (!VaultEngine.Exists(location))
+        {
+            throw VaultErrors.VaultFileNotFound(location.Address, name ?? System.IO.Path.GetFileNameWithoutExtension(location.Address));
+        }
+
+        name ??= VaultEngine.ReadName(location);
+        SecretRules.ValidateVaultName(name);
+        return registry.Update(data =>
+        {
+            if (data.Find(name) is not null)
+            {
+                throw VaultErrors.VaultAlreadyExists(name);
+            }
+
+            if (data.FindByPath(location.Address) is { } existing)
+            {
+                throw VaultErrors.VaultPathAlreadyRegistered(location.Address, existing.Name);
+            }
+
+            var registered = new RegisteredVault(name, location.Address);
+            var updated = data with { Vaults = [.. data.Vaults, registered], DefaultVault = data.DefaultVault ?? name };
+            return (updated, ReadInfo(registered, updated.DefaultVault));
+        });
+    }
+
+    /// <summary>Forgets a vault without touching its files.</summary>
+    public void UnregisterVault(string name)
+    {
+        registry.Update(data =>
+        {
+            var registered = data.Find(name) ?? throw VaultErrors.VaultNotFound(name);
+            var isDefault = string.Equals(data.DefaultVault, registered.Name, StringComparison.OrdinalIgnoreCase);
+            var updated = data with
+            {
+                Vaults = data.Vaults.Where(v => v != registered).ToList(),
+                DefaultVault = isDefault ? null : data.DefaultVault,
+            };
+            return (updated, true);
+        });
+    }
+
+    /// <summary>Makes a registered vault the one secret commands use when no vault name is given.</summary>
+    public VaultInfo SetDefault(string name)
+    {
+        return registry.Update(data =>
+        {
+            var registered = data.Find(name) ?? throw VaultErrors.VaultNotFound(name);
+            var updated = data with { DefaultVault = registered.Name };
+            return (updated, ReadInfo(registered, updated.DefaultVault));
+        });
+    }
+
+    /// <summary>
+    /// The vaults whose names match, in registration order, each read from its file (or the error that
+    /// stopped it). An exact name that matches none is VaultNotFound, as the last entry.
+    /// </summary>
+    public IEnumerable<(string Name, VaultInfo? Info, VaultException? Error)> GetVaults(NamePattern? pattern = null, RequestContext? request = null)
+    {
+        pattern ??= NamePattern.All;
+        var data = registry.Read();
+        var found = false;
+        foreach (var registered in data.Vaults.Where(v => pattern.IsMatch(v.Name)))
+        {
+            found = true;
+            VaultInfo? info = null;
+            VaultException? error = null;
+            try
+            {
+                info = ReadInfoAs(registered, data.DefaultVault, request);
+            }
+            catch (VaultException ex)
+            {
+                error = ex;
+            }
+
+            yield return (registered.Name, info, error);
+        }
+
+        if (!found && pattern.Pattern is { } exact && !NamePattern.HasWildcard(exact))
+        {
+            yield return (exact, null, VaultErrors.VaultNotFound(exact));
+        }
+    }
+
+    public VaultInfo GetVault(string name)
+    {
+        var data = registry.Read();
+        var registered = data.Find(name) ?? throw VaultErrors.VaultNotFound(name);
+        return ReadInfoAs(registered, data.DefaultVault, null);
+    }
+
+    /// <summary>Changes a vault's retention, or turns purge protection on (never off).</summary>
+    public VaultInfo UpdateVault(string name, int? retentionDays, bool? purgeProtection, RequestContext? request = null)
+    {
+        var data = registry.Read();
+        var registered = data.Find(name) ?? throw VaultErrors.VaultNotFound(name);
+        Service(registered, request).UpdateSettings(retentionDays, purgeProtection);
+        return ReadInfo(registered, data.DefaultVault);
+    }
+
+    /// <summary>
+    /// Deletes a vault's files (database, -wal, -shm, key file) and forgets it. Refused while purge
+    /// protection is on and the vault holds secrets, live or deleted and inside retention.
+    /// Returns false when the vault file was already gone: then only the registration is removed
+    /// (a key file is never deleted without the vault it opens, which may yet be restored).
+    /// </summary>
+    public bool RemoveVault(string name, RequestContext? request = null)
+    {
+        var data = registry.Read();
+        var registered = data.Find(name) ?? throw VaultErrors.VaultNotFound(name);
+        var exists = VaultEngine.Exists(VaultLocation.File(registered.Path));
+        if (exists)
+        {
+            VaultEngine.Delete(Service(registered, request));
+        }
+
+        UnregisterVault(registered.Name);
+        return exists;
+    }
+
+    /// <summary>Opens a vault's keyring now (with a token PIN for a PKCS#11 vault, kept for this process).</summary>
+    public VaultInfo Unlock(string? name, SecureString? pin, RequestContext? request = null)
+    {
+        var vault = Open(name, request);
+        vault.Unlock(pin);
+        return InfoOf(vault.VaultName);
+    }
+
+    /// <summary>
+    /// Zeroes a vault's keyring in this process and forgets its PIN. It needs no role: it only
+    /// forgets what this process holds.
+    /// </summary>
+    public VaultInfo Lock(string? name)
+    {
+        var vault = Open(name);
+        vault.Lock();
+        return InfoOf(vault.VaultName);
+    }
+
+    private VaultInfo InfoOf(string name)
+    {
+        var data = registry.Read();
+        return ReadInfo(data.Find(name)!, data.DefaultVault);
+    }
+
+    /// <summary>The data plane of a vault; <paramref name="name"/> null means the default vault.</summary>
+    public VaultService Open(string? name, RequestContext? request = null)
+    {
+        var data = registry.Read();
+        if (string.IsNullOrEmpty(name))
+        {
+            name = data.DefaultVault ?? throw VaultErrors.NoDefaultVault();
+        }
+
+        var registered = data.Find(name) ?? throw VaultErrors.VaultNotFound(name);
+        return Service(registered, request);
+    }
+
+    private VaultService Service(RegisteredVault registered, RequestContext? request) =>
+        engine.Open(VaultLocation.File(registered.Path), caller, request, registered.Name);
+
+    /// <summary>A vault's information, for a caller allowed to see the vault (Vault/vault/read at any scope).</summary>
+    private VaultInfo ReadInfoAs(RegisteredVault registered, string? defaultVault, RequestContext? request)
+    {
+        var vault = Service(registered, request);
+        vault.AuthorizeVaultWide(VaultActions.VaultRead);
+        return Describe(vault, registered, defaultVault);
+    }
+
+    private VaultInfo ReadInfo(RegisteredVault registered, string? defaultVault) => Describe(Service(registered, null), registered, defaultVault);
+
+    private static VaultInfo Describe(VaultService vault, RegisteredVault registered, string? defaultVault) =>
+        vault.Describe(string.Equals(defaultVault, registered.Name, StringComparison.OrdinalIgnoreCase));
+}

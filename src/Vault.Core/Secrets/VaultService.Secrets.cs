@@ -1,0 +1,663 @@
+using System.Globalization;
+using System.Security;
+using System.Security.Cryptography;
+using System.Text.Unicode;
+using Vault.Core.Authorization;
+using Vault.Core.Resources;
+using Vault.Core.Storage;
+
+namespace Vault.Core;
+
+/// <summary>
+/// Secrets: versioned values with Azure Key Vault's rules (names, limits, soft delete, purge
+/// protection, backups). Each operation is a body the runner runs on <see cref="ObjectKind.Secret"/>.
+/// </summary>
+public sealed partial class VaultService
+{
+    private static ObjectKind Secrets => ObjectKind.Secret;
+
+    // ---- set and get ------------------------------------------------------------------------
+
+    /// <summary>Stores a new version of a secret. Content type and tags carry forward unless given.</summary>
+    public VaultSecretProperties SetSecret(string name, SecureString value, SecretSetOptions? options = null)
+    {
+        var plaintext = SecretValue.ToUtf8(value, name);
+        try
+        {
+            return SetSecret(name, plaintext, options);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+        }
+    }
+
+    /// <summary>Stores a new version of a secret from its UTF-8 bytes, which the caller zeroes.</summary>
+    public VaultSecretProperties SetSecret(string name, ReadOnlySpan<byte> utf8Value, SecretSetOptions? options = null)
+    {
+        var operation = Operation(Secrets.Operations.Set).On(Secrets, name).Requires(VaultActions.SecretSet);
+        return Run(operation, utf8Value, (op, value) => SetSecret(op, name, value, options ?? new SecretSetOptions()));
+    }
+
+    private VaultSecretProperties SetSecret(Operation op, string name, ReadOnlySpan<byte> utf8Value, SecretSetOptions options)
+    {
+        if (utf8Value.Length > SecretRules.MaxValueBytes)
+        {
+            throw VaultErrors.SecretValueTooLarge(name, utf8Value.Length);
+        }
+
+        if (!Utf8.IsValid(utf8Value))
+        {
+            throw VaultErrors.InvalidSecretValue(name, "it is not valid UTF-8.");
+        }
+
+        SecretRules.ValidateContentType(name, options.ContentType);
+        var tags = options.Tags is null ? null : TagsJson.Serialize(SecretRules.ValidateTags(name, options.Tags));
+        var notBefore = ToMs(options.NotBefore);
+        var expires = ToMs(options.Expires);
+        SecretRules.ValidateValidity(name, UnixTime.FromMs(notBefore), UnixTime.FromMs(expires));
+
+        var version = NewVersion();
+        var now = Now;
+        // Who set which value can be found later (Get-VaultAuditHash), never what it was.
+        op.Version = version;
+        op.Property("valueHmac", op.Barrier.ValueHmac(utf8Value));
+        var objects = op.Transaction.Objects;
+        FollowRotation(op);
+        var secret = FindUndeleted(objects, name, now);
+        var stored = secret ?? objects.Insert(Secrets, name, now);
+        var latest = secret is null ? null : objects.LatestVersion(secret);
+        var sealedValue = op.Barrier.Seal(Secrets, name, version, utf8Value, out var term);
+        var row = new VersionRow
+        {
+            Version = version,
+            Created = now,
+            Updated = now,
+            Enabled = options.Enabled,
+            NotBefore = notBefore,
+            Expires = expires,
+            ContentType = options.ContentType is null ? latest?.ContentType : EmptyToNull(options.ContentType),
+            Tags = options.Tags is null ? latest?.Tags : tags,
+            Term = term,
+            Value = sealedValue,
+        };
+        objects.InsertVersion(stored, row);
+        op.ObjectName = secret?.Name ?? name;
+        op.Description = secret is null ? "A new secret, its first version." : "A new version.";
+        return Properties(secret?.Name ?? name, row);
+    }
+
+    /// <summary>
+    /// Reads a version (the latest when <paramref name="version"/> is null) with its value. A disabled
+    /// version is refused; an expired or not-yet-valid one is returned (see <see cref="ValidityWarning"/>).
+    /// </summary>
+    public VaultSecret GetSecret(string name, string? version = null)
+    {
+        using var plaintext = GetSecretBytes(name, version);
+        return new VaultSecret(plaintext.Properties, SecretValue.ToSecureString(plaintext.Value));
+    }
+
+    /// <summary>
+    /// As <see cref="GetSecret"/>, with the value as its UTF-8 bytes, for a host that writes them out
+    /// (a server's response). The record is committed before this returns; dispose the result to
+    /// zero the value.
+    /// </summary>
+    public SecretPlaintext GetSecretBytes(string name, string? version = null)
+    {
+        var operation = Operation(Secrets.Operations.Get).On(Secrets, name, version).Requires(VaultActions.SecretGet);
+        return Run(operation, op =>
+        {
+            var (secret, row) = FindVersion(op.Transaction.Objects, name, version, withValue: true);
+            op.ObjectName = secret.Name;
+            op.Version = row.Version;
+            if (!row.Enabled)
+            {
+                throw VaultErrors.SecretDisabled(secret.Name, row.Version, VaultName);
+            }
+
+            var plaintext = Open(secret.Name, row);
+            try
+            {
+                // The record commits before the value leaves: a read that cannot be audited returns nothing.
+                op.Commit();
+                return new SecretPlaintext(Properties(secret.Name, row), plaintext);
+            }
+            catch
+            {
+                CryptographicOperations.ZeroMemory(plaintext);
+                throw;
+            }
+        });
+    }
+
+    /// <summary>The attributes of a version (the latest when <paramref name="version"/> is null), without its value.</summary>
+    public VaultSecretProperties GetSecretProperties(string name, string? version = null)
+    {
+        var operation = Operation(Secrets.Operations.GetMetadata).On(Secrets, name, version).Requires(VaultActions.SecretReadMetadata);
+        return Run(operation, op =>
+        {
+            var (secret, row) = FindVersion(op.Transaction.Objects, name, version, withValue: false);
+            op.ObjectName = secret.Name;
+            op.Version = row.Version;
+            return Properties(secret.Name, row);
+        });
+    }
+
+    /// <summary>A warning when a version is expired or not yet valid at this moment; null when it is valid.</summary>
+    public string? ValidityWarning(VaultSecretProperties secret)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        if (secret.Expires is { } expires && expires <= now)
+        {
+            return string.Format(CultureInfo.InvariantCulture, Messages.WarningExpired, secret.Name, secret.Version, expires);
+        }
+
+        if (secret.NotBefore is { } notBefore && notBefore > now)
+        {
+            return string.Format(CultureInfo.InvariantCulture, Messages.WarningNotYetValid, secret.Name, secret.Version, notBefore);
+        }
+
+        return null;
+    }
+
+    // ---- listings ---------------------------------------------------------------------------
+
+    /// <summary>Streams the latest version of every live secret whose name matches, by name.</summary>
+    public IEnumerable<VaultSecretProperties> ListSecrets(NamePattern? pattern = null)
+    {
+        pattern ??= NamePattern.All;
+        var visible = Run(Operation(Secrets.Operations.List).Property("pattern", pattern.ToString()), _ => SecretVisibility());
+        return StreamSecrets(pattern, visible, afterName: null);
+    }
+
+    /// <summary>
+    /// One page of <see cref="ListSecrets(NamePattern?)"/>: at most <paramref name="maxResults"/>
+    /// secrets after where <paramref name="continuationToken"/> (from the page before) left off, and
+    /// the token for the next page, or null at the end.
+    /// </summary>
+    public VaultPage<VaultSecretProperties> ListSecrets(NamePattern? pattern, int maxResults, string? continuationToken)
+    {
+        pattern ??= NamePattern.All;
+        var (visible, after) = Run(Operation(Secrets.Operations.List).Property("pattern", pattern.ToString()).Property("maxResults", maxResults.ToString(CultureInfo.InvariantCulture)), _ =>
+            (SecretVisibility(), Paging.Start(Secrets, deleted: false, maxResults, continuationToken)));
+        return Paging.Page(StreamSecrets(pattern, visible, after), Secrets, deleted: false, maxResults, s => s.Name);
+    }
+
+    private Func<string, bool> SecretVisibility() => Visibility(Secrets, VaultActions.SecretReadMetadata);
+
+    private IEnumerable<VaultSecretProperties> StreamSecrets(NamePattern pattern, Func<string, bool> visible, string? afterName)
+    {
+        using var db = vault.Store.Connect();
+        foreach (var (secret, row) in db.Objects.ListLatest(Secrets, deleted: false, pattern.Prefix, afterName))
+        {
+            Request.Cancellation.ThrowIfCancellationRequested();
+            if (pattern.IsMatch(secret.Name) && visible(secret.Name))
+            {
+                yield return Properties(secret.Name, row);
+            }
+        }
+    }
+
+    /// <summary>Streams every version of a live secret, newest first.</summary>
+    public IEnumerable<VaultSecretProperties> ListVersions(string name)
+    {
+        var operation = Operation(Secrets.Operations.ListVersions).On(Secrets, name).Requires(VaultActions.SecretReadMetadata);
+        var secret = Run(operation, op =>
+        {
+            var found = op.Transaction.Objects.Find(Secrets, name);
+            if (found is null || found.IsDeleted)
+            {
+                throw VaultErrors.SecretNotFound(name, VaultName);
+            }
+
+            op.ObjectName = found.Name;
+            return found;
+        });
+        return StreamVersions(secret);
+    }
+
+    private IEnumerable<VaultSecretProperties> StreamVersions(ObjectRow secret)
+    {
+        using var db = vault.Store.BeginRead();
+        foreach (var row in db.Objects.ListVersions(secret, withValue: false))
+        {
+            Request.Cancellation.ThrowIfCancellationRequested();
+            yield return Properties(secret.Name, row);
+        }
+    }
+
+    /// <summary>
+    /// The latest version of every live secret that expires within <paramref name="window"/> from now
+    /// (already expired ones included), by name; filtered to what the caller may see.
+    /// </summary>
+    public IEnumerable<VaultSecretProperties> ListExpiring(TimeSpan window)
+    {
+        var visible = Run(Operation(Secrets.Operations.List).Property("expiringWithin", window.ToString("c", CultureInfo.InvariantCulture)), _ =>
+        {
+            if (window < TimeSpan.Zero)
+            {
+                throw VaultErrors.InvalidAuditQuery("ExpiringWithin", $"it must be zero or more; {window} was given.");
+            }
+
+            return SecretVisibility();
+        });
+        var until = time.GetUtcNow().UtcDateTime + window;
+        return StreamSecrets(NamePattern.All, visible, afterName: null).Where(s => s.Expires is { } expires && expires <= until);
+    }
+
+    /// <summary>
+    /// Live (or deleted and still recoverable) secret names that match, as a listing would show them;
+    /// at most <paramref name="limit"/>. Completion is not an operation: it opens no keyring, prompts
+    /// for no PIN and writes no audit record.
+    /// </summary>
+    public IReadOnlyList<string> CompleteSecretNames(NamePattern pattern, bool deleted, int limit)
+    {
+        var names = deleted
+            ? StreamDeleted(pattern, SecretVisibility(), afterName: null).Select(s => s.Name)
+            : StreamSecrets(pattern, SecretVisibility(), afterName: null).Select(s => s.Name);
+        return names.Take(limit).ToList();
+    }
+
+    // ---- attributes -------------------------------------------------------------------------
+
+    /// <summary>Changes a version's attributes (the latest when <paramref name="version"/> is null); never its value.</summary>
+    public VaultSecretProperties UpdateSecret(string name, string? version, SecretUpdate update)
+    {
+        var operation = Operation(Secrets.Operations.Update).On(Secrets, name, version).Requires(VaultActions.SecretUpdate);
+        return Run(operation, op =>
+        {
+            SecretRules.ValidateContentType(name, update.ContentType);
+            var tags = update.Tags is null ? null : TagsJson.Serialize(SecretRules.ValidateTags(name, update.Tags));
+            var objects = op.Transaction.Objects;
+            var secret = objects.Find(Secrets, name);
+            if (secret is null || secret.IsDeleted)
+            {
+                throw VaultErrors.SecretNotFound(name, VaultName);
+            }
+
+            var row = (version is null ? objects.LatestVersion(secret) : objects.GetVersion(secret, version, withValue: false))
+                ?? throw VaultErrors.SecretVersionNotFound(secret.Name, version!, VaultName);
+            op.ObjectName = secret.Name;
+            op.Version = row.Version;
+            if (update.IsEmpty)
+            {
+                op.Description = "Nothing to change.";
+                return Properties(secret.Name, row);
+            }
+
+            var changed = row with
+            {
+                Enabled = update.Enabled ?? row.Enabled,
+                NotBefore = update.NotBefore is null ? row.NotBefore : ToMs(update.NotBefore),
+                Expires = update.Expires is null ? row.Expires : ToMs(update.Expires),
+                ContentType = update.ContentType is null ? row.ContentType : EmptyToNull(update.ContentType),
+                Tags = update.Tags is null ? row.Tags : tags,
+                Updated = Now,
+            };
+            SecretRules.ValidateValidity(secret.Name, UnixTime.FromMs(changed.NotBefore), UnixTime.FromMs(changed.Expires));
+            objects.UpdateVersionAttributes(secret, changed);
+            op.Description = "Changed: " + string.Join(", ", update.ChangedNames());
+            return Properties(secret.Name, changed);
+        });
+    }
+
+    // ---- soft delete, recovery, purge -------------------------------------------------------
+
+    /// <summary>Soft-deletes every version of a secret; it stays recoverable for the vault's retention period.</summary>
+    public DeletedVaultSecret DeleteSecret(string name)
+    {
+        var operation = Operation(Secrets.Operations.Delete).On(Secrets, name).Requires(VaultActions.SecretDelete);
+        return Run(operation, op =>
+        {
+            var now = Now;
+            var db = op.Transaction;
+            db.Objects.PurgeExpired(now);
+            var found = db.Objects.FindLatest(Secrets, name, withValue: false);
+            if (found is not { } f || f.Object.IsDeleted)
+            {
+                throw VaultErrors.SecretNotFound(name, VaultName);
+            }
+
+            var purgeAt = now + (long)TimeSpan.FromDays(db.Settings.Read().RetentionDays).TotalMilliseconds;
+            db.Objects.MarkDeleted(f.Object, now, purgeAt);
+            op.ObjectName = f.Object.Name;
+            op.Description = $"Recoverable until {UnixTime.FromMs(purgeAt):O}.";
+            return Deleted(f.Object with { Deleted = now, ScheduledPurge = purgeAt }, f.Version);
+        });
+    }
+
+    /// <summary>Streams deleted secrets whose name matches, by name. Reads only: it never writes.</summary>
+    public IEnumerable<DeletedVaultSecret> ListDeletedSecrets(NamePattern? pattern = null)
+    {
+        pattern ??= NamePattern.All;
+        var visible = Run(Operation(Secrets.Operations.ListDeleted).Property("pattern", pattern.ToString()), _ => SecretVisibility());
+        return StreamDeleted(pattern, visible, afterName: null);
+    }
+
+    /// <summary>One page of <see cref="ListDeletedSecrets(NamePattern?)"/>, as <see cref="ListSecrets(NamePattern?, int, string?)"/> pages.</summary>
+    public VaultPage<DeletedVaultSecret> ListDeletedSecrets(NamePattern? pattern, int maxResults, string? continuationToken)
+    {
+        pattern ??= NamePattern.All;
+        var (visible, after) = Run(Operation(Secrets.Operations.ListDeleted).Property("pattern", pattern.ToString()).Property("maxResults", maxResults.ToString(CultureInfo.InvariantCulture)), _ =>
+            (SecretVisibility(), Paging.Start(Secrets, deleted: true, maxResults, continuationToken)));
+        return Paging.Page(StreamDeleted(pattern, visible, after), Secrets, deleted: true, maxResults, s => s.Name);
+    }
+
+    private IEnumerable<DeletedVaultSecret> StreamDeleted(NamePattern pattern, Func<string, bool> visible, string? afterName)
+    {
+        var now = Now;
+        using var db = vault.Store.Connect();
+        foreach (var (secret, row) in db.Objects.ListLatest(Secrets, deleted: true, pattern.Prefix, afterName))
+        {
+            Request.Cancellation.ThrowIfCancellationRequested();
+            // Past retention means purged, whether or not a write has swept it away yet.
+            if (secret.ScheduledPurge > now && pattern.IsMatch(secret.Name) && visible(secret.Name))
+            {
+                yield return Deleted(secret, row);
+            }
+        }
+    }
+
+    public DeletedVaultSecret GetDeletedSecret(string name)
+    {
+        var operation = Operation(Secrets.Operations.GetDeleted).On(Secrets, name).Requires(VaultActions.SecretReadMetadata);
+        return Run(operation, op =>
+        {
+            var found = op.Transaction.Objects.FindLatest(Secrets, name, withValue: false);
+            if (found is not { } f || !f.Object.IsDeleted || f.Object.ScheduledPurge <= Now)
+            {
+                throw VaultErrors.DeletedSecretNotFound(name, VaultName);
+            }
+
+            op.ObjectName = f.Object.Name;
+            return Deleted(f.Object, f.Version);
+        });
+    }
+
+    /// <summary>Brings a deleted secret back, with all its versions.</summary>
+    public VaultSecretProperties RecoverSecret(string name)
+    {
+        var operation = Operation(Secrets.Operations.Recover).On(Secrets, name).Requires(VaultActions.SecretRecover);
+        return Run(operation, op =>
+        {
+            var objects = op.Transaction.Objects;
+            objects.PurgeExpired(Now);
+            var found = objects.FindLatest(Secrets, name, withValue: false);
+            if (found is not { } f || !f.Object.IsDeleted)
+            {
+                throw VaultErrors.DeletedSecretNotFound(name, VaultName);
+            }
+
+            objects.MarkRecovered(f.Object);
+            op.ObjectName = f.Object.Name;
+            return Properties(f.Object.Name, f.Version);
+        });
+    }
+
+    /// <summary>Deletes a soft-deleted secret for good. Refused while the vault has purge protection.</summary>
+    public void PurgeSecret(string name)
+    {
+        var operation = Operation(Secrets.Operations.Purge).On(Secrets, name).Requires(VaultActions.SecretPurge);
+        Run(operation, op =>
+        {
+            var db = op.Transaction;
+            db.Objects.PurgeExpired(Now);
+            var secret = db.Objects.Find(Secrets, name);
+            if (secret is null || !secret.IsDeleted)
+            {
+                throw VaultErrors.DeletedSecretNotFound(name, VaultName);
+            }
+
+            if (db.Settings.Read().PurgeProtection)
+            {
+                throw VaultErrors.SecretPurgeProtected(secret.Name, VaultName, UnixTime.FromMs(secret.ScheduledPurge!.Value));
+            }
+
+            db.Objects.Delete(secret);
+            op.ObjectName = secret.Name;
+        });
+    }
+
+    /// <summary>Purges deleted secrets whose retention has ended; returns how many. Housekeeping: no caller asks for it.</summary>
+    internal int PurgeExpired()
+    {
+        using var db = vault.Store.BeginWrite();
+        var purged = db.Objects.PurgeExpired(Now);
+        db.Commit();
+        return purged;
+    }
+
+    // ---- backup and restore -----------------------------------------------------------------
+
+    /// <summary>Every version and attribute of a live secret, in one blob sealed under the vault's keyring.</summary>
+    public byte[] BackupSecret(string name)
+    {
+        var operation = Operation(Secrets.Operations.Backup).On(Secrets, name).Requires(VaultActions.SecretBackup);
+        return Run(operation, op =>
+        {
+            var versions = new List<SecretBackup.Version>();
+            try
+            {
+                var objects = op.Transaction.Objects;
+                var secret = objects.Find(Secrets, name);
+                if (secret is null || secret.IsDeleted)
+                {
+                    throw VaultErrors.SecretNotFound(name, VaultName);
+                }
+
+                foreach (var row in objects.ListVersions(secret, withValue: true, oldestFirst: true))
+                {
+                    versions.Add(new(row with { Value = [] }, Open(secret.Name, row)));
+                }
+
+                op.ObjectName = secret.Name;
+                op.Description = $"{versions.Count} version(s).";
+                op.Commit();
+                var payload = SecretBackup.Write(secret.Name, versions);
+                try
+                {
+                    return op.Barrier.SealBackup(payload.WrittenSpan);
+                }
+                finally
+                {
+                    payload.Clear();
+                }
+            }
+            finally
+            {
+                foreach (var v in versions)
+                {
+                    CryptographicOperations.ZeroMemory(v.Value);
+                }
+            }
+        });
+    }
+
+    /// <summary>
+    /// Restores a backup read from <paramref name="blob"/>, refused before anything is read when it is
+    /// larger than any backup can be (<see cref="SecretRules.MaxBackupBytes"/>).
+    /// </summary>
+    public VaultSecretProperties RestoreSecret(Stream blob, string source)
+    {
+        if (blob.CanSeek)
+        {
+            SecretRules.ValidateBackupSize(blob.Length, source);
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = blob.Read(chunk, 0, chunk.Length)) > 0)
+        {
+            SecretRules.ValidateBackupSize(buffer.Length + read, source);
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return RestoreSecret(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), source);
+    }
+
+    /// <summary>
+    /// Restores a backup blob: every version keeps its id and attributes and is sealed afresh
+    /// under this vault. Refused when the name exists (live or deleted) or the blob is damaged,
+    /// from another keyring, or breaks a rule. <paramref name="source"/> names the blob in errors.
+    /// </summary>
+    public VaultSecretProperties RestoreSecret(ReadOnlySpan<byte> blob, string source)
+    {
+        var operation = Operation(Secrets.Operations.Restore).Of(Secrets).Property("source", source);
+        return Run(operation, blob, (op, sealedBlob) => RestoreSecret(op, sealedBlob, source));
+    }
+
+    private VaultSecretProperties RestoreSecret(Operation op, ReadOnlySpan<byte> blob, string source)
+    {
+        // The blob may be sealed under a term another process added since this one read the keyring.
+        vault.Refresh(VaultName);
+        var payload = vault.Barrier(VaultName).OpenBackup(blob, source);
+        string name;
+        List<SecretBackup.Version> versions;
+        try
+        {
+            (name, versions) = SecretBackup.Read(payload, source);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(payload);
+        }
+
+        try
+        {
+            op.ObjectName = name;
+            ValidateRestored(name, versions, source);
+            Authorize(VaultActions.SecretRestore, Secrets.Scope(name));
+            var now = Now;
+            var objects = op.Transaction.Objects;
+            FollowRotation(op);
+            var existing = FindUndeleted(objects, name, now);
+            if (existing is not null)
+            {
+                throw VaultErrors.SecretAlreadyExists(existing.Name, VaultName);
+            }
+
+            var secret = objects.Insert(Secrets, name, versions[0].Attributes.Created);
+            var barrier = vault.Barrier(VaultName);
+            VersionRow? last = null;
+            foreach (var (row, value) in versions)
+            {
+                last = row with { Value = barrier.Seal(Secrets, name, row.Version, value, out var term), Term = term };
+                objects.InsertVersion(secret, last);
+            }
+
+            op.Version = last!.Version;
+            op.Description = $"{versions.Count} version(s).";
+            return Properties(name, last!);
+        }
+        finally
+        {
+            foreach (var v in versions)
+            {
+                CryptographicOperations.ZeroMemory(v.Value);
+            }
+        }
+    }
+
+    private static void ValidateRestored(string name, List<SecretBackup.Version> versions, string source)
+    {
+        // A blob that authenticates was made by a vault holding this keyring; check the rules
+        // anyway, so a restore can never bring in what a set could not.
+        try
+        {
+            SecretRules.ValidateSecretName(name);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (row, value) in versions)
+            {
+                SecretRules.ValidateVersion(row.Version);
+                if (!seen.Add(row.Version) || value.Length > SecretRules.MaxValueBytes || !Utf8.IsValid(value))
+                {
+                    throw VaultErrors.InvalidSecretValue(name, row.Version);
+                }
+
+                SecretRules.ValidateContentType(name, row.ContentType);
+            }
+        }
+        catch (VaultException ex)
+        {
+            throw VaultErrors.BackupInvalid(source, string.Format(CultureInfo.InvariantCulture, Messages.BackupMalformed, ex.ErrorId), ex);
+        }
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------
+
+    /// <summary>Opens a stored value, first following a rotation made by another process if the term is new here.</summary>
+    private byte[] Open(string name, VersionRow row)
+    {
+        if (!vault.Barrier(VaultName).Contains(row.Term))
+        {
+            vault.Refresh(VaultName);
+        }
+
+        return vault.Barrier(VaultName).Open(Secrets, name, row.Version, row.Term, row.Value);
+    }
+
+    /// <summary>Inside a write: new values go under the newest term, even one another process just added.</summary>
+    private void FollowRotation(Operation op)
+    {
+        if (op.Transaction.Keyring.MaxTerm() > vault.Barrier(VaultName).ActiveTerm)
+        {
+            vault.Refresh(VaultName);
+        }
+    }
+
+    /// <summary>
+    /// Inside a write: the live secret of that name, or null when the name is free. A name held by a
+    /// deleted secret inside its retention is not free (SecretIsDeleted); one past it is purged first.
+    /// </summary>
+    private ObjectRow? FindUndeleted(IObjectStore objects, string name, long now)
+    {
+        objects.PurgeExpired(now);
+        var secret = objects.Find(Secrets, name);
+        return secret is { IsDeleted: true }
+            ? throw VaultErrors.SecretIsDeleted(secret.Name, VaultName, UnixTime.FromMs(secret.ScheduledPurge!.Value))
+            : secret;
+    }
+
+    private (ObjectRow Secret, VersionRow Row) FindVersion(IObjectStore objects, string name, string? version, bool withValue)
+    {
+        var found = objects.FindLatest(Secrets, name, withValue && version is null);
+        if (found is not { } f || f.Object.IsDeleted)
+        {
+            throw VaultErrors.SecretNotFound(name, VaultName);
+        }
+
+        if (version is null)
+        {
+            return f;
+        }
+
+        var row = objects.GetVersion(f.Object, version, withValue)
+            ?? throw VaultErrors.SecretVersionNotFound(f.Object.Name, version, VaultName);
+        return (f.Object, row);
+    }
+
+    private VaultSecretProperties Properties(string name, VersionRow row) => new()
+    {
+        VaultName = VaultName,
+        Name = name,
+        Version = row.Version,
+        Enabled = row.Enabled,
+        NotBefore = UnixTime.FromMs(row.NotBefore),
+        Expires = UnixTime.FromMs(row.Expires),
+        Created = UnixTime.FromMs(row.Created),
+        Updated = UnixTime.FromMs(row.Updated),
+        ContentType = row.ContentType,
+        Tags = TagsJson.ToHashtable(row.Tags),
+    };
+
+    private DeletedVaultSecret Deleted(ObjectRow secret, VersionRow row) =>
+        new(Properties(secret.Name, row), UnixTime.FromMs(secret.Deleted!.Value), UnixTime.FromMs(secret.ScheduledPurge!.Value));
+
+    private static long? ToMs(DateTime? value) => value is { } v ? UnixTime.ToMs(v) : null;
+
+    private static string? EmptyToNull(string s) => s.Length == 0 ? null : s;
+
+    private static string NewVersion() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+}

@@ -1,0 +1,117 @@
+using Microsoft.Data.Sqlite;
+
+namespace Vault.Core.Storage.Sqlite;
+
+/// <summary>Vaults that are one SQLite file each: made, opened (and migrated), read, deleted.</summary>
+internal sealed class SqliteStorage : IVaultStorage
+{
+    public static SqliteStorage Instance { get; } = new();
+
+    private SqliteStorage()
+    {
+    }
+
+    public bool Exists(VaultLocation location) => File.Exists(location.FilePath);
+
+    public IVaultStore Open(VaultLocation location, RoleAssignmentRow? firstAdministrator)
+    {
+        var store = new SqliteVaultStore(location);
+        try
+        {
+            store.Migrate(firstAdministrator);
+            return store;
+        }
+        catch (Exception ex)
+        {
+            store.Dispose();
+            throw Translate(ex, location);
+        }
+    }
+
+    public IVaultStore Create(VaultLocation location, VaultRow vault, KeyringRow firstTerm, RoleAssignmentRow creator, Action<IVaultTransaction> record)
+    {
+        var path = location.FilePath;
+        // Make the empty file first: CreateNew never opens someone else's file, and on Unix the
+        // file (and the -wal and -shm files SQLite derives from it) is owner-only from the start.
+        try
+        {
+            OwnerOnlyFile.Create(path).Dispose();
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            throw VaultErrors.VaultFileExists(path);
+        }
+
+        try
+        {
+            using (var connection = new SqliteConnection(SqliteVaultStore.ConnectionString(path, SqliteOpenMode.ReadWriteCreate)))
+            {
+                connection.Open();
+                SqliteVaultStore.Execute(connection, "PRAGMA journal_mode = WAL;");
+                SqliteVaultStore.Execute(connection, $"PRAGMA application_id = {Schema.ApplicationId};");
+                using var tx = connection.BeginTransaction();
+                SqliteVaultStore.ApplyMigrations(connection, tx, 0);
+                SqliteSettingsStore.Insert(connection, tx, vault);
+                SqliteKeyringStore.Insert(connection, tx, firstTerm);
+                SqliteRoleStore.InsertAssignment(connection, tx, creator, bump: false);
+                using (var borrowed = SqliteVaultTransaction.Borrow(location, connection, tx))
+                {
+                    record(borrowed);
+                }
+
+                tx.Commit();
+            }
+
+            return new SqliteVaultStore(location);
+        }
+        catch (Exception ex)
+        {
+            SqliteConnection.ClearAllPools();
+            Delete(location);
+            throw Translate(ex, location);
+        }
+    }
+
+    public VaultRow ReadSettings(VaultLocation location)
+    {
+        try
+        {
+            using var connection = new SqliteConnection(SqliteVaultStore.ConnectionString(location.FilePath, SqliteOpenMode.ReadOnly));
+            connection.Open();
+            var (applicationId, version) = SqliteVaultStore.ReadHeader(connection);
+            if (applicationId != Schema.ApplicationId)
+            {
+                throw VaultErrors.NotAVaultFile(location.Address);
+            }
+
+            if (version > Schema.CurrentVersion)
+            {
+                throw VaultErrors.VaultSchemaTooNew(location.Address, version, Schema.CurrentVersion);
+            }
+
+            return SqliteSettingsStore.Read(connection, null);
+        }
+        catch (Exception ex)
+        {
+            throw Translate(ex, location);
+        }
+    }
+
+    public void Delete(VaultLocation location)
+    {
+        foreach (var suffix in new[] { string.Empty, "-wal", "-shm", "-journal" })
+        {
+            File.Delete(location.FilePath + suffix);
+        }
+    }
+
+    /// <summary>What an open, a creation or a read-only look at a file can fail with, as the core's errors.</summary>
+    private static Exception Translate(Exception ex, VaultLocation location) => ex switch
+    {
+        VaultException => ex,
+        SqliteException sqlite => SqliteErrors.Translate(sqlite, location),
+        // An empty or malformed settings row: the file is a database, but not a vault.
+        InvalidDataException or FormatException => VaultErrors.NotAVaultFile(location.Address, ex),
+        _ => ex,
+    };
+}

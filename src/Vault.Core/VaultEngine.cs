@@ -1,0 +1,125 @@
+using System.Security.Cryptography;
+using Vault.Core.Authorization;
+using Vault.Core.Crypto;
+using Vault.Core.Identity;
+using Vault.Core.Storage;
+
+namespace Vault.Core;
+
+/// <summary>
+/// The core's entry point, the same for every host: open a vault at a location for a caller, with
+/// what the host knows of the request, and get a <see cref="VaultService"/> whose every operation
+/// is validated, authorized, audited and committed by the core. The cmdlets reach it through the
+/// per-user registry (<see cref="VaultManager"/>), which names vaults; a server opens the vaults
+/// its configuration names, for the callers its tokens name.
+/// </summary>
+public sealed class VaultEngine
+{
+    public VaultEngine(TimeProvider? time = null)
+    {
+        Time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>The engine of a process that keeps no clock of its own: the cmdlets'.</summary>
+    public static VaultEngine Shared { get; } = new();
+
+    /// <summary>The operating-system account this process runs as: the caller in embedded mode.</summary>
+    public static CallerContext CurrentUser => OsIdentity.CurrentCaller;
+
+    public TimeProvider Time { get; }
+
+    /// <summary>
+    /// The vault at <paramref name="location"/>, for <paramref name="caller"/>. Opening it the first
+    /// time in this process reads (and migrates) its storage; its keyring is unsealed by the first
+    /// operation that needs it. <paramref name="knownAs"/> is the name errors and output use (the
+    /// name the vault was created with when null).
+    /// </summary>
+    public VaultService Open(VaultLocation location, CallerContext caller, RequestContext? request = null, string? knownAs = null)
+    {
+        var vault = VaultCache.Get(location, knownAs ?? DefaultName(location), caller);
+        return new VaultService(knownAs ?? vault.Name, vault, Time, caller, request);
+    }
+
+    /// <summary>
+    /// Makes a vault at <paramref name="location"/>: its storage, its root key where
+    /// <paramref name="keyProtector"/> says, the first keyring term, and <paramref name="caller"/> as
+    /// its Vault Administrator at <c>/</c>, all with the creation's audit record or none of it. A
+    /// PIN given for a PKCS#11 token unlocks the new vault in this process, as Unlock-Vault would.
+    /// </summary>
+    public VaultService Create(VaultLocation location, string name, int retentionDays, bool purgeProtection, KeyProtectorOptions keyProtector, CallerContext caller, RequestContext? request = null)
+    {
+        SecretRules.ValidateVaultName(name);
+        SecretRules.ValidateRetention(retentionDays);
+        keyProtector.Validate();
+        request ??= RequestContext.None;
+        var storage = VaultStorage.For(location);
+        if (storage.Exists(location))
+        {
+            throw VaultErrors.VaultFileExists(location.Address);
+        }
+
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var vaultId = Guid.NewGuid();
+        var keyringId = Guid.NewGuid();
+        using var protector = KeyProtectors.Create(keyProtector, location, name, existingVault: false);
+        try
+        {
+            var now = Time.GetUtcNow().ToUnixTimeMilliseconds();
+            // The audit key comes from term 1's data key: the creation is the chain's first record.
+            using var barrier = CryptoBarrier.Initialize(vaultId, keyringId, protector, now, out var firstTerm);
+            var row = new VaultRow(vaultId, keyringId, name, now, retentionDays, purgeProtection, protector.Settings.ToJson());
+            var creator = new RoleAssignmentRow(Guid.NewGuid(), caller.Principal.Id, caller.Principal.Name, caller.Principal.Type.ToString(), BuiltInRoles.All[0].Id, RbacScope.Root, now);
+            var description = $"Key protector {protector.Settings.Kind}; soft-delete retention {retentionDays} days; purge protection {(purgeProtection ? "on" : "off")}; {caller.Principal} is Vault Administrator at /.";
+            storage.Create(location, row, firstTerm, creator,
+                tx => Audit.AuditChain.Append(tx.Audit, barrier, Operation.Created(name, caller, request, now, started, description))).Dispose();
+            protector.Commit();
+        }
+        catch
+        {
+            protector.Abort();
+            throw;
+        }
+
+        var service = Open(location, caller, request, name);
+        if (KeyProtectors.PinBytes(keyProtector.Pin) is { } pin)
+        {
+            try
+            {
+                service.Cached.Unlock(name, pin);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(pin);
+            }
+        }
+
+        return service;
+    }
+
+    /// <summary>The name a vault file was made with, read without migrating or writing anything.</summary>
+    internal static string ReadName(VaultLocation location) => VaultStorage.For(location).ReadSettings(location).Name;
+
+    /// <summary>Whether anything is at the location.</summary>
+    public static bool Exists(VaultLocation location) => VaultStorage.For(location).Exists(location);
+
+    /// <summary>
+    /// Deletes a vault: after <see cref="VaultService.PrepareRemoval"/> allows it (purge protection;
+    /// the caller's role), its storage, and the key file that opened it. A refusal is recorded.
+    /// </summary>
+    public static void Delete(VaultService vault)
+    {
+        var keyFile = vault.PrepareRemoval();
+        VaultCache.Evict(vault.Location);
+        VaultStorage.For(vault.Location).Delete(vault.Location);
+        if (keyFile is not null)
+        {
+            File.Delete(keyFile);
+        }
+    }
+
+    /// <summary>Forgets a vault in this process: its storage closed and its keyring zeroed (a new process would start so).</summary>
+    public static void Close(VaultLocation location) => VaultCache.Evict(location);
+
+    private static string DefaultName(VaultLocation location) =>
+        location.IsFile ? System.IO.Path.GetFileNameWithoutExtension(location.Address) : location.Address;
+}
