@@ -166,7 +166,7 @@ public sealed partial class VaultService
     public IEnumerable<VaultSecretProperties> ListSecrets(NamePattern? pattern = null)
     {
         pattern ??= NamePattern.All;
-        var visible = Run(Operation(Secrets.Operations.List).Property("pattern", pattern.ToString()), _ => SecretVisibility());
+        var (visible, _) = BeginListing(Secrets.Operations.List, pattern, deleted: false);
         return StreamSecrets(pattern, visible, afterName: null);
     }
 
@@ -178,9 +178,18 @@ public sealed partial class VaultService
     public VaultPage<VaultSecretProperties> ListSecrets(NamePattern? pattern, int maxResults, string? continuationToken)
     {
         pattern ??= NamePattern.All;
-        var (visible, after) = Run(Operation(Secrets.Operations.List).Property("pattern", pattern.ToString()).Property("maxResults", maxResults.ToString(CultureInfo.InvariantCulture)), _ =>
-            (SecretVisibility(), Paging.Start(Secrets, deleted: false, maxResults, continuationToken)));
+        var (visible, after) = BeginListing(Secrets.Operations.List, pattern, deleted: false, maxResults, continuationToken);
         return Paging.Page(StreamSecrets(pattern, visible, after), Secrets, deleted: false, maxResults, s => s.Name);
+    }
+
+    /// <summary>
+    /// A listing's record (what it asked for), which is written before anything is listed; then what
+    /// the caller may see, and, for a page, the name it starts after. Listings are filtered, never refused.
+    /// </summary>
+    private (Func<string, bool> Visible, string? After) BeginListing(string operation, NamePattern pattern, bool deleted, int? maxResults = null, string? continuationToken = null)
+    {
+        var op = Operation(operation).Property("pattern", pattern.ToString()).Property("maxResults", maxResults?.ToString(CultureInfo.InvariantCulture));
+        return Run(op, _ => (SecretVisibility(), maxResults is { } max ? Paging.Start(Secrets, deleted, max, continuationToken) : null));
     }
 
     private Func<string, bool> SecretVisibility() => Visibility(Secrets, VaultActions.SecretReadMetadata);
@@ -330,7 +339,7 @@ public sealed partial class VaultService
     public IEnumerable<DeletedVaultSecret> ListDeletedSecrets(NamePattern? pattern = null)
     {
         pattern ??= NamePattern.All;
-        var visible = Run(Operation(Secrets.Operations.ListDeleted).Property("pattern", pattern.ToString()), _ => SecretVisibility());
+        var (visible, _) = BeginListing(Secrets.Operations.ListDeleted, pattern, deleted: true);
         return StreamDeleted(pattern, visible, afterName: null);
     }
 
@@ -338,8 +347,7 @@ public sealed partial class VaultService
     public VaultPage<DeletedVaultSecret> ListDeletedSecrets(NamePattern? pattern, int maxResults, string? continuationToken)
     {
         pattern ??= NamePattern.All;
-        var (visible, after) = Run(Operation(Secrets.Operations.ListDeleted).Property("pattern", pattern.ToString()).Property("maxResults", maxResults.ToString(CultureInfo.InvariantCulture)), _ =>
-            (SecretVisibility(), Paging.Start(Secrets, deleted: true, maxResults, continuationToken)));
+        var (visible, after) = BeginListing(Secrets.Operations.ListDeleted, pattern, deleted: true, maxResults, continuationToken);
         return Paging.Page(StreamDeleted(pattern, visible, after), Secrets, deleted: true, maxResults, s => s.Name);
     }
 
