@@ -69,7 +69,31 @@ public sealed record RequestContext
     /// The client as a record stores it: JSON with version, host, processId and machine, then the
     /// request's address, id and user agent when it has them (so a cmdlet's records are as before).
     /// </summary>
-    internal string ClientJson() => clientJson ??= BuildClientJson();
+    internal string ClientJson() => clientJson ??= HasClientDetails ? BuildClientJson() : PlainClientJson(Host);
+
+    private bool HasClientDetails => ClientAddress is not null || RequestId is not null || UserAgent is not null;
+
+    /// <summary>
+    /// The client of a request with only a host (every cmdlet's): made once per host, as it was
+    /// before requests carried it, because a cmdlet makes a new request for every call and this
+    /// is on the path of every record.
+    /// </summary>
+    private static string PlainClientJson(string? host)
+    {
+        var cached = plainClient;
+        if (cached is not null && cached.Host == host)
+        {
+            return cached.Json;
+        }
+
+        var json = new RequestContext { Host = host }.BuildClientJson();
+        plainClient = new CachedClient(host, json);
+        return json;
+    }
+
+    private sealed record CachedClient(string? Host, string Json);
+
+    private static CachedClient? plainClient;
 
     /// <summary>Microseconds since a <see cref="Stopwatch"/> timestamp: a record's duration.</summary>
     internal static long Elapsed(long startTimestamp) => (long)Stopwatch.GetElapsedTime(startTimestamp).TotalMicroseconds;
