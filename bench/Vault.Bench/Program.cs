@@ -24,14 +24,15 @@ Console.WriteLine($"Load average (1 min) at start: {loadAtStart}; the figures as
 var table = new ResultTable();
 
 // `-- rbac` runs the RBAC phase alone (section 6), `-- audit` the audit phase alone (section 7),
-// both for work on them; the figures that count come from a whole run, which is what the README's
-// table is. Given both, both run.
+// `-- step5` the step-5 comparison alone (section 8), for work on them; the figures that count come
+// from a whole run, which is what the README's table is. Given several, those run.
 var rbacOnly = args.Contains("rbac");
 var auditOnly = args.Contains("audit");
-var only = rbacOnly || auditOnly;
+var step5Only = args.Contains("step5");
+var only = rbacOnly || auditOnly || step5Only;
 if (only)
 {
-    var phases = string.Join(" and ", new[] { rbacOnly ? "RBAC" : null, auditOnly ? "audit" : null }.OfType<string>());
+    var phases = string.Join(" and ", new[] { rbacOnly ? "RBAC" : null, auditOnly ? "audit" : null, step5Only ? "step-5" : null }.OfType<string>());
     Console.WriteLine($"Only the {phases} phase ({string.Join(" ", args)}).");
     table.Info($"NOTE: only the {phases} phase ran ({string.Join(" ", args)})", "the other sections skipped");
 }
@@ -122,7 +123,18 @@ if (!only || auditOnly)
     Console.WriteLine($"  load average (1 min) now: {MachineLoad.OneMinute()}");
 }
 
-table.Section = 8;
+// Step 5 against the commit before it, last, so every phase above runs as before: Get-VaultSecret
+// and Set-VaultSecret in pwsh processes and the core's GetSecret in probe processes, old and new
+// alternating, the old commit built (or taken from the cache) here.
+if (!only || step5Only)
+{
+    table.Section = 8;
+    Console.WriteLine($"Step 5 against {Step5Bench.ShortCommit}: Get-VaultSecret and Set-VaultSecret in pwsh processes, core GetSecret in probe processes ({Step5Bench.WarmupRounds} + {Step5Bench.Rounds} rounds, old and new alternating); load average (1 min) now: {MachineLoad.OneMinute()}");
+    Step5Bench.Measure(table);
+    Console.WriteLine($"  load average (1 min) now: {MachineLoad.OneMinute()}");
+}
+
+table.Section = 9;
 table.Info("bench process peak working set", ResultTable.Bytes(Memory.PeakWorkingSet));
 table.Info("bench process GC heap at end / allocated in all", $"{ResultTable.Bytes(GC.GetTotalMemory(false))} / {ResultTable.Bytes(GC.GetTotalAllocatedBytes())}");
 table.Info("whole bench run", $"{total.Elapsed.TotalSeconds:0.0} s");

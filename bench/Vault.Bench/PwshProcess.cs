@@ -14,8 +14,18 @@ internal static class PwshProcess
     /// Runs <c>pwsh -NoProfile -NonInteractive -Command script</c>; returns stdout and the wall time.
     /// <paramref name="withoutVariables"/> are removed from the environment the child inherits.
     /// </summary>
-    public static (string Stdout, double WallMs) Command(string home, string script, params string[] withoutVariables)
+    public static (string Stdout, double WallMs) Command(string home, string script, params string[] withoutVariables) =>
+        Dotnet(BenchRepo.PwshHost, ["-NoProfile", "-NonInteractive", "-Command", script], home, withoutVariables);
+
+    /// <summary>
+    /// Runs <c>dotnet dll args</c> the same way (the step-5 phase's core probe is started so too):
+    /// VAULT_HOME set to <paramref name="home"/>, no inherited PSModulePath, and
+    /// <paramref name="withoutVariables"/> removed. Returns stdout and the wall time; throws with
+    /// the end of stdout if it fails.
+    /// </summary>
+    public static (string Stdout, double WallMs) Dotnet(string dll, IReadOnlyList<string> args, string home, params string[] withoutVariables)
     {
+        var name = Path.GetFileNameWithoutExtension(dll);
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -23,18 +33,19 @@ internal static class PwshProcess
             UseShellExecute = false,
             WorkingDirectory = BenchRepo.Root,
         };
-        info.ArgumentList.Add(BenchRepo.PwshHost);
-        info.ArgumentList.Add("-NoProfile");
-        info.ArgumentList.Add("-NonInteractive");
-        info.ArgumentList.Add("-Command");
-        info.ArgumentList.Add(script);
+        info.ArgumentList.Add(dll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
         info.Environment["VAULT_HOME"] = home;
         // The hosted runspace in this process set PSModulePath; the child must find its own.
         info.Environment.Remove("PSModulePath");
         info.Environment["NO_COLOR"] = "1";
-        foreach (var name in withoutVariables)
+        foreach (var variable in withoutVariables)
         {
-            info.Environment.Remove(name);
+            info.Environment.Remove(variable);
         }
 
         var wall = Stopwatch.StartNew();
@@ -44,7 +55,7 @@ internal static class PwshProcess
         if (!process.WaitForExit(Timeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"pwsh did not finish in {Timeout}.");
+            throw new TimeoutException($"{name} did not finish in {Timeout}.");
         }
 
         wall.Stop();
@@ -52,7 +63,7 @@ internal static class PwshProcess
         {
             // Loops print long lines of timestamps: the end of stdout is what explains a failure.
             var tail = stdout.Result.Length > 2_000 ? "..." + stdout.Result[^2_000..] : stdout.Result;
-            throw new InvalidOperationException($"pwsh exited {process.ExitCode}: {tail} {stderr.Result}");
+            throw new InvalidOperationException($"{name} exited {process.ExitCode}: {tail} {stderr.Result}");
         }
 
         return (stdout.Result, wall.Elapsed.TotalMilliseconds);
@@ -61,5 +72,5 @@ internal static class PwshProcess
     /// <summary>The fields of the first stdout line that starts with <paramref name="tag"/>.</summary>
     public static string[] Line(string stdout, string tag) =>
         stdout.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith(tag + " ", StringComparison.Ordinal))?.Split(' ')[1..]
-        ?? throw new InvalidOperationException($"pwsh printed no '{tag}' line: {stdout}");
+        ?? throw new InvalidOperationException($"The process printed no '{tag}' line: {stdout}");
 }
