@@ -57,7 +57,8 @@ internal sealed class SqliteRoleStore(SqliteVaultTransaction db) : IRoleStore
 
     public IReadOnlyList<RoleAssignmentRow> ReadAssignments()
     {
-        using var command = db.Command("SELECT id, principal_id, principal_name, principal_type, role_definition_id, scope, created FROM role_assignment ORDER BY created, id;");
+        // Assignments made in the same millisecond keep the order they were made (rowid), not their random ids'.
+        using var command = db.Command("SELECT id, principal_id, principal_name, principal_type, role_definition_id, scope, created FROM role_assignment ORDER BY created, rowid;");
         using var reader = db.Reader(command);
         var rows = new List<RoleAssignmentRow>();
         while (db.Read(reader))
