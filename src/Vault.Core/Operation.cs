@@ -94,7 +94,14 @@ internal sealed class Operation
             if (transaction is null)
             {
                 request.Cancellation.ThrowIfCancellationRequested();
-                transaction = Storage(() => vault.Store.BeginWrite());
+                try
+                {
+                    transaction = vault.Store.BeginWrite();
+                }
+                catch (VaultException ex) when (ex.ErrorId == VaultErrors.StorageFailedId)
+                {
+                    throw AuditWriteFailed(ex);
+                }
             }
 
             return transaction;
@@ -213,8 +220,16 @@ internal sealed class Operation
 
         request.Cancellation.ThrowIfCancellationRequested();
         var tx = Transaction;
-        Storage(() => RecordId = AuditChain.Append(tx.Audit, Barrier, Row("Success", "OK", Description)).Id);
-        Storage(tx.Commit);
+        try
+        {
+            RecordId = AuditChain.Append(tx.Audit, Barrier, Row("Success", "OK", Description)).Id;
+            tx.Commit();
+        }
+        catch (VaultException ex) when (ex.ErrorId == VaultErrors.StorageFailedId)
+        {
+            throw AuditWriteFailed(ex);
+        }
+
         Recorded = true;
         EndTransaction();
     }
@@ -324,21 +339,6 @@ internal sealed class Operation
         Kind is { } kind && ObjectName is { } name ? kind.Id(vault.Name, name, Version) : VaultObjectId.ForVault(vault.Name);
 
     /// <summary>A storage failure on the record's own path (begin, append, commit) is AuditWriteFailed: nothing is changed.</summary>
-    private T Storage<T>(Func<T> step)
-    {
-        try
-        {
-            return step();
-        }
-        catch (VaultException ex) when (ex.ErrorId == VaultErrors.StorageFailedId)
-        {
-            throw VaultErrors.AuditWriteFailed(vaultName, ex.InnerException ?? ex);
-        }
-    }
-
-    private void Storage(Action step) => Storage(() =>
-    {
-        step();
-        return true;
-    });
+    private VaultException AuditWriteFailed(VaultException storageFailure) =>
+        VaultErrors.AuditWriteFailed(vaultName, storageFailure.InnerException ?? storageFailure);
 }

@@ -146,7 +146,7 @@ public sealed class VaultManager
             var isDefault = string.Equals(data.DefaultVault, registered.Name, StringComparison.OrdinalIgnoreCase);
             var updated = data with
             {
-                Vaults = data.Vaults.Where(v => v != registered).ToList(),
+                Vaults = data.Vaults.Where(v => !ReferenceEquals(v, registered)).ToList(),
                 DefaultVault = isDefault ? null : data.DefaultVault,
             };
             return (updated, true);
@@ -222,7 +222,7 @@ public sealed class VaultManager
     {
         var data = registry.Read();
         var registered = data.Find(name) ?? throw VaultErrors.VaultNotFound(name);
-        var exists = VaultEngine.Exists(VaultLocation.File(registered.Path));
+        var exists = VaultEngine.Exists(registered.Location);
         if (exists)
         {
             VaultEngine.Delete(Service(registered, request));
@@ -271,7 +271,7 @@ public sealed class VaultManager
     }
 
     private VaultService Service(RegisteredVault registered, RequestContext? request) =>
-        engine.Open(VaultLocation.File(registered.Path), caller, request, registered.Name);
+        engine.Open(registered.Location, caller, request, registered.Name);
 
     /// <summary>A vault's information, for a caller allowed to see the vault (Vault/vault/read at any scope).</summary>
     private VaultInfo ReadInfoAs(RegisteredVault registered, string? defaultVault, RequestContext? request)

@@ -6,7 +6,14 @@ namespace Vault.Core.Registry;
 /// <summary>A vault this user knows: the name they use and the file it lives in.</summary>
 internal sealed record RegisteredVault(
     [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("path")] string Path);
+    [property: JsonPropertyName("path")] string Path)
+{
+    private VaultLocation? location;
+
+    /// <summary>The vault's location, made once per read of the registry (every command opens a vault by it).</summary>
+    [JsonIgnore]
+    public VaultLocation Location => location ??= VaultLocation.File(Path);
+}
 
 internal sealed record RegistryData
 {

@@ -9,9 +9,9 @@ namespace Vault.Core.Storage;
 /// <see cref="LockHead"/> first, which holds the head against every other appender until its
 /// transaction ends, then inserts its record with the next sequence number and writes the head.
 /// SQLite's write transaction already admits one writer at a time, so there it is a plain read; a
-/// PostgreSQL store reads the head row <c>FOR UPDATE</c> (the row is made with the vault, so there
-/// is always one to lock), and the unique index on the sequence number refuses a second record in
-/// one place should a store get this wrong.
+/// PostgreSQL store reads the head row <c>FOR UPDATE</c> (every vault is created with its creation
+/// record, which makes the head row, so after creation there is always one to lock), and the unique
+/// index on the sequence number refuses a second record in one place should a store get this wrong.
 /// </remarks>
 internal interface IAuditStore
 {

@@ -41,6 +41,11 @@ internal sealed class SqliteStorage : IVaultStorage
         {
             throw VaultErrors.VaultFileExists(path);
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A missing or unwritable folder: the core's error, not the file system's.
+            throw VaultErrors.VaultStorageFailed(location.Address, ex);
+        }
 
         try
         {
