@@ -33,7 +33,12 @@ internal interface IAuditStore
 
     long CountUnchained();
 
-    /// <summary>Streams records matching a query, newest first (oldest first when asked), one at a time.</summary>
+    /// <summary>
+    /// Streams records matching a query, newest first (oldest first when asked), one at a time.
+    /// Caller names and ids, operation names and object names compare case-insensitively; result
+    /// types and correlation ids exactly (the core writes them in one form). <see cref="AuditQuery.Last"/>
+    /// takes the first that many in the order asked for.
+    /// </summary>
     IEnumerable<AuditRow> Query(AuditQuery query);
 
     /// <summary>The chained records in the order they were written, field by field, without building rows.</summary>

@@ -129,8 +129,9 @@ internal interface IObjectStore
 
     /// <summary>
     /// Streams every live (or every deleted) object of a kind whose name starts with
-    /// <paramref name="namePrefix"/> (case-insensitively), with its latest version, ordered by name;
-    /// only names after <paramref name="afterName"/> when it is given.
+    /// <paramref name="namePrefix"/> (case-insensitively, every character literal), with its latest
+    /// version, ordered by name with ASCII letters folded to one case (names are ASCII); only names
+    /// after <paramref name="afterName"/>, in that order, when it is given.
     /// </summary>
     IEnumerable<(ObjectRow Object, VersionRow Version)> ListLatest(ObjectKind kind, bool deleted, string namePrefix, string? afterName = null);
 
@@ -176,7 +177,7 @@ internal interface IRoleStore
     /// <summary>In the order they were made.</summary>
     IReadOnlyList<RoleAssignmentRow> ReadAssignments();
 
-    /// <summary>The same principal, role and scope twice is refused.</summary>
+    /// <summary>The same principal, role and scope twice is refused (principal ids and scopes compare case-insensitively).</summary>
     void InsertAssignment(RoleAssignmentRow row);
 
     void DeleteAssignment(Guid id);
