@@ -75,7 +75,8 @@ public sealed class NamePattern
             }
         }
 
-        return sb.Append('$').ToString();
+        // \z: the whole name, never a name with a newline after it.
+        return sb.Append(@"\z").ToString();
     }
 
     // Inside [...] only letters, digits and '-' (as a range) keep their meaning.

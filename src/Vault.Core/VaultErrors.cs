@@ -71,7 +71,7 @@ public static class VaultErrors
     public static VaultException InvalidSecretId(string id) =>
         E("InvalidSecretId", VaultErrorKind.InvalidArgument, id, F(Messages.InvalidSecretId, id));
 
-    public static VaultException SecretValueTooLarge(string name, int bytes) =>
+    public static VaultException SecretValueTooLarge(string name, long bytes) =>
         E("SecretValueTooLarge", VaultErrorKind.InvalidArgument, name, F(Messages.SecretValueTooLarge, name, bytes, SecretRules.MaxValueBytes));
 
     public static VaultException InvalidSecretValue(string name, string reason) =>

@@ -1,5 +1,7 @@
 using System.Management.Automation;
+using System.Runtime.CompilerServices;
 using System.Security;
+using Vault.Core;
 
 namespace Vault.PowerShell;
 
@@ -10,6 +12,16 @@ namespace Vault.PowerShell;
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
 public sealed class SecretValueTransformationAttribute : ArgumentTransformationAttribute
 {
+    /// <summary>Stand-ins for strings too large for any secret, with their size in UTF-8 bytes.</summary>
+    private static readonly ConditionalWeakTable<SecureString, StrongBox<long>> Oversize = new();
+
+    /// <summary>
+    /// The UTF-8 size of the string <paramref name="value"/> stands for, when it was too large for any
+    /// secret: the cmdlet reports it as SecretValueTooLarge, as the core would, instead of the binder's
+    /// ParameterArgumentTransformationError (a SecureString holds at most 65,536 characters).
+    /// </summary>
+    public static long? OversizeBytes(SecureString value) => Oversize.TryGetValue(value, out var bytes) ? bytes.Value : null;
+
     /// <summary>The parameter, as its error names it.</summary>
     public string ParameterName { get; set; } = "SecretValue";
 
@@ -23,6 +35,12 @@ public sealed class SecretValueTransformationAttribute : ArgumentTransformationA
                 return secure;
             case PSCredential credential:
                 return credential.Password;
+            case string text when text.Length > SecretRules.MaxValueBytes:
+                // Every character is at least one UTF-8 byte: too large, whatever it holds. Not copied.
+                var standIn = new SecureString();
+                standIn.MakeReadOnly();
+                Oversize.Add(standIn, new StrongBox<long>(System.Text.Encoding.UTF8.GetByteCount(text)));
+                return standIn;
             case string text:
                 var result = new SecureString();
                 foreach (var c in text)

@@ -23,6 +23,9 @@ public sealed class SecretRulesTests : IDisposable
     [InlineData("slash/name")]
     [InlineData("ünicode")]
     [InlineData("semi;colon")]
+    [InlineData("abc\n")]
+    [InlineData("abc\r\n")]
+    [InlineData("\nabc")]
     public void InvalidNamesAreRefused(string name)
     {
         var ex = Throws(() => vault.Set(name, "v"), "InvalidSecretName");
@@ -31,6 +34,22 @@ public sealed class SecretRulesTests : IDisposable
         AssertNothingWritten();
         Throws(() => vault.GetSecret(name), "InvalidSecretName");
         Throws(() => vault.DeleteSecret(name), "InvalidSecretName");
+    }
+
+    [Fact]
+    public void ANameOrVersionWithANewlineAfterItIsNotTheNameBeforeIt()
+    {
+        // $ in a .NET pattern matches before a final newline: every rule and pattern must match whole strings.
+        vault.Set("abc", "v");
+        var version = vault.GetSecretProperties("abc").Version;
+        Throws(() => vault.GetSecret("abc", version + "\n"), "InvalidSecretVersion");
+        Throws(() => home.Manager.CreateVault("abc\n"), "InvalidVaultName");
+        // A scope is trimmed (spaces and newlines around it are no part of it): it names abc, not a second secret.
+        Assert.Equal("/secrets/abc", VaultService.NormalizeScope("/secrets/abc\n"));
+        Assert.False(NamePattern.Parse("ab*").IsMatch("abc\n"));
+        Assert.False(NamePattern.Parse("abc").IsMatch("abc\n"));
+        Assert.True(NamePattern.Parse("ab*").IsMatch("abc"));
+        Assert.Equal(["abc"], vault.ListSecrets().Select(s => s.Name));
     }
 
     [Fact]

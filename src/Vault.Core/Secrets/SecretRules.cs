@@ -21,14 +21,15 @@ public static partial class SecretRules
     /// <summary>The largest backup Restore-VaultSecret reads: a larger file is refused before it is read into memory.</summary>
     public const long MaxBackupBytes = 512L * 1024 * 1024;
 
-    [GeneratedRegex("^[0-9a-zA-Z-]{1,127}$", RegexOptions.CultureInvariant)]
+    // \z, not $: $ also matches before a final newline, which would let "abc\n" pass as a name.
+    [GeneratedRegex(@"^[0-9a-zA-Z-]{1,127}\z", RegexOptions.CultureInvariant)]
     private static partial Regex SecretNameRegex();
 
-    [GeneratedRegex("^[0-9a-f]{32}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[0-9a-f]{32}\z", RegexOptions.CultureInvariant)]
     private static partial Regex VersionRegex();
 
     // Azure's vault-name rule: 3-24 characters, a letter first, a letter or digit last, no "--".
-    [GeneratedRegex("^(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]\z", RegexOptions.CultureInvariant)]
     private static partial Regex VaultNameRegex();
 
     public static bool IsValidSecretName(string? name) => name is not null && SecretNameRegex().IsMatch(name);

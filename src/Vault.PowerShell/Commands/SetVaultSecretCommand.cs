@@ -46,6 +46,11 @@ public sealed class SetVaultSecretCommand : VaultSecretCmdlet
         Try(() =>
         {
             var vault = OpenSecretVault();
+            if (SecretValueTransformationAttribute.OversizeBytes(SecretValue) is { } bytes)
+            {
+                throw VaultErrors.SecretValueTooLarge(Name, bytes);
+            }
+
             if (!ShouldProcess(VaultSecretId.Format(vault.VaultName, Name), "Set secret (a new version)"))
             {
                 return;

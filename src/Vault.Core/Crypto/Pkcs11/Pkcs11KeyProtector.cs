@@ -44,7 +44,7 @@ internal sealed class Pkcs11KeyProtector : IKeyProtector
     /// <summary>The label of a rotated root key: <c>label-r2</c>, then <c>label-r3</c>...</summary>
     public static string NextKeyLabel(string label)
     {
-        var match = System.Text.RegularExpressions.Regex.Match(label, @"^(.*)-r(\d+)$");
+        var match = System.Text.RegularExpressions.Regex.Match(label, @"^(.*)-r(\d+)\z");
         return match.Success && int.TryParse(match.Groups[2].Value, out var n)
             ? $"{match.Groups[1].Value}-r{n + 1}"
             : label + "-r2";
