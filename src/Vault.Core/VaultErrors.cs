@@ -59,6 +59,9 @@ public static class VaultErrors
     public static VaultException KeyProtectorUnavailable(string vault, string reason, Exception? inner = null) =>
         E("KeyProtectorUnavailable", VaultErrorKind.Unavailable, vault, F(Messages.KeyProtectorUnavailable, vault, reason), inner);
 
+    public static VaultException KeyFileInsecure(string vault, string keyFile, string problem) =>
+        E("KeyFileInsecure", VaultErrorKind.Unavailable, keyFile, F(Messages.KeyFileInsecure, vault, keyFile, problem));
+
     public static VaultException KeyringIntegrityFailed(string vault, int term, Exception? inner = null) =>
         E("KeyringIntegrityFailed", VaultErrorKind.InvalidData, vault, F(Messages.KeyringIntegrityFailed, vault, term), inner);
 
@@ -124,6 +127,10 @@ public static class VaultErrors
 
     public static VaultException HsmLoginFailed(string tokenLabel, Exception? inner = null) =>
         E("HsmLoginFailed", VaultErrorKind.AuthenticationFailed, tokenLabel, F(Messages.HsmLoginFailed, tokenLabel), inner);
+
+    /// <summary>The same id as a failed login: to a script it is one; the message says the PIN was not sent.</summary>
+    public static VaultException HsmPinNotRetried(string tokenLabel) =>
+        E("HsmLoginFailed", VaultErrorKind.AuthenticationFailed, tokenLabel, F(Messages.HsmPinNotRetried, tokenLabel));
 
     public static VaultException HsmPinLocked(string tokenLabel, Exception? inner = null) =>
         E("HsmPinLocked", VaultErrorKind.AuthenticationFailed, tokenLabel, F(Messages.HsmPinLocked, tokenLabel), inner);

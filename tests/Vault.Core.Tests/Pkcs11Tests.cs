@@ -437,6 +437,35 @@ public sealed class Pkcs11Tests : IDisposable
     }
 
     [Fact]
+    public void APinTheTokenRejectedIsNeverSentAgain()
+    {
+        var vault = NewHsmVault("pin-vault", out _);
+        vault.Set("db", "v");
+        VaultCache.Evict(vault.Path);
+
+        // A runbook with a wrong PIN in its environment, calling five times: one login, not five.
+        Environment.SetEnvironmentVariable(KeyProtectors.PinVariable, "wrong-pin");
+        var logins = recorder.Logins;
+        var first = Throws(() => home.Manager.Open("pin-vault").GetSecret("db"), "HsmLoginFailed");
+        Assert.Contains("will not send that PIN again", first.Message, StringComparison.Ordinal);
+        for (var i = 0; i < 4; i++)
+        {
+            var again = Throws(() => home.Manager.Open("pin-vault").GetSecret("db"), "HsmLoginFailed");
+            Assert.Contains("was not sent again", again.Message, StringComparison.Ordinal);
+        }
+
+        Throws(() => home.Manager.Unlock("pin-vault", SoftHsm.Pin("wrong-pin")), "HsmLoginFailed");
+        Assert.Equal(logins + 1, recorder.Logins);
+
+        // Another PIN is sent: a wrong one once, the right one opens the vault.
+        Throws(() => home.Manager.Unlock("pin-vault", SoftHsm.Pin("wrong-pin-2")), "HsmLoginFailed");
+        Assert.Equal(logins + 2, recorder.Logins);
+        Environment.SetEnvironmentVariable(KeyProtectors.PinVariable, SoftHsm.UserPin);
+        Assert.Equal("v", home.Manager.Open("pin-vault").GetSecret("db").Plain());
+        Assert.Equal(logins + 3, recorder.Logins);
+    }
+
+    [Fact]
     public void ThreadsOpeningAnHsmVaultAtOnceAllSucceed()
     {
         var vault = NewHsmVault("par-vault", out _);

@@ -120,8 +120,12 @@ public sealed class SoftHsmCollection : ICollectionFixture<SoftHsm>
 internal sealed class RecordingPkcs11(Vault.Core.Crypto.Pkcs11.IPkcs11Library inner) : Vault.Core.Crypto.Pkcs11.IPkcs11Library
 {
     private int calls;
+    private int logins;
 
     public int Calls => Volatile.Read(ref calls);
+
+    /// <summary>C_Login calls: what a token counts towards locking its PIN.</summary>
+    public int Logins => Volatile.Read(ref logins);
 
     public bool PinLocked { get; set; }
 
@@ -158,6 +162,7 @@ internal sealed class RecordingPkcs11(Vault.Core.Crypto.Pkcs11.IPkcs11Library in
         public void Login(ReadOnlySpan<byte> pin)
         {
             owner.Count();
+            Interlocked.Increment(ref owner.logins);
             if (owner.PinLocked)
             {
                 throw new Pkcs11Failure("C_Login", Pkcs11Codes.CkrPinLocked);

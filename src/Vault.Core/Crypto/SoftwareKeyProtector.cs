@@ -157,13 +157,14 @@ internal sealed class SoftwareKeyProtector : IKeyProtector
 
         if (unixMode is { } wanted && !OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(path, wanted & (UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite));
+            File.SetUnixFileMode(path, wanted & (UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead));
         }
     }
 
     /// <summary>The key in a file, or null when there is no file; a file of the wrong size is refused.</summary>
     private static byte[]? TryRead(string keyFile, string vaultName)
     {
+        CheckKeyFile(keyFile, vaultName);
         try
         {
             using var stream = new FileStream(keyFile, FileMode.Open, FileAccess.Read, FileShare.Read);
@@ -183,6 +184,39 @@ internal sealed class SoftwareKeyProtector : IKeyProtector
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw VaultErrors.KeyProtectorUnavailable(vaultName, ex.Message, ex);
+        }
+    }
+
+    /// <summary>
+    /// A key file is used only when nobody but its owner can write it and it is the file itself, not a
+    /// link to one elsewhere: whoever can replace the root key can make a vault of their own pass for
+    /// this one. Group-readable stays allowed (a shared vault's members read it: about_Vault_RBAC);
+    /// readable by everyone is refused too, since then everyone holds the root key.
+    /// </summary>
+    private static void CheckKeyFile(string keyFile, string vaultName)
+    {
+        var info = new FileInfo(keyFile);
+        if (!info.Exists && info.LinkTarget is null)
+        {
+            return;
+        }
+
+        if (info.LinkTarget is { } target)
+        {
+            throw VaultErrors.KeyFileInsecure(vaultName, keyFile, string.Format(System.Globalization.CultureInfo.InvariantCulture, Messages.KeyFileIsLink, target, keyFile));
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        const UnixFileMode Unsafe = UnixFileMode.GroupWrite | UnixFileMode.OtherWrite | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        var mode = info.UnixFileMode;
+        if ((mode & Unsafe) != 0)
+        {
+            var octal = Convert.ToString((int)mode & 0x1FF, 8).PadLeft(4, '0');
+            throw VaultErrors.KeyFileInsecure(vaultName, keyFile, string.Format(System.Globalization.CultureInfo.InvariantCulture, Messages.KeyFileWritable, octal, keyFile));
         }
     }
 

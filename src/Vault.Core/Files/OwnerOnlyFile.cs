@@ -19,6 +19,19 @@ public static class OwnerOnlyFile
         return new FileStream(path, options);
     }
 
+    /// <summary>Makes a folder (and its parents) that only its owner can list or enter, when it does not exist yet (mode 0700 on Unix).</summary>
+    public static void CreateDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+        }
+        else
+        {
+            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
     /// <summary>
     /// Writes a file beside <paramref name="path"/> and renames it into place once it is whole and on
     /// disk, so a failure (or a stopped pipeline) never leaves half a file under the name: if

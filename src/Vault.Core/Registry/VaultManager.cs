@@ -96,7 +96,7 @@ public sealed class VaultManager
                 throw VaultErrors.VaultFileExists(location.Address);
             }
 
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(location.Address)!);
+            OwnerOnlyFile.CreateDirectory(System.IO.Path.GetDirectoryName(location.Address)!);
             engine.Create(location, name, retentionDays, purgeProtection, keyProtector, caller, request);
             var registered = new RegisteredVault(name, location.Address);
             var updated = data with

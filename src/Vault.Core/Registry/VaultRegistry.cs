@@ -83,12 +83,11 @@ internal sealed class VaultRegistry
     /// <summary>Reads the newest registry under the lock, applies <paramref name="change"/>, and saves what it returns.</summary>
     public T Update<T>(Func<RegistryData, (RegistryData Data, T Result)> change)
     {
-        Directory.CreateDirectory(Home);
+        // Owner-only: the registry says which files this user trusts as vaults (0700, and 0600 below).
+        OwnerOnlyFile.CreateDirectory(Home);
         using var held = AcquireLock();
         var (data, result) = change(File.Exists(file) ? Load() : new RegistryData());
-        var temp = file + "." + Environment.ProcessId + ".tmp";
-        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(data, RegistryJson.Default.RegistryData));
-        File.Move(temp, file, overwrite: true);
+        OwnerOnlyFile.WriteAtomically(file, stream => stream.Write(JsonSerializer.SerializeToUtf8Bytes(data, RegistryJson.Default.RegistryData)));
         lock (gate)
         {
             cache = null;
@@ -111,7 +110,13 @@ internal sealed class VaultRegistry
         {
             try
             {
-                return new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+                var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 1 };
+                if (!OperatingSystem.IsWindows())
+                {
+                    options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                }
+
+                return new FileStream(lockFile, options);
             }
             catch (IOException) when (DateTime.UtcNow < deadline)
             {

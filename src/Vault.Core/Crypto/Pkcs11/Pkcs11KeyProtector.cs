@@ -252,6 +252,11 @@ internal sealed class Pkcs11KeyProtector : IKeyProtector
 
     private static IPkcs11Session Login(IPkcs11Library library, Pkcs11Token token, ReadOnlySpan<byte> pin, string vaultName)
     {
+        if (RejectedPins.Contains(library.Path, token.Serial, pin))
+        {
+            throw VaultErrors.HsmPinNotRetried(token.Label);
+        }
+
         IPkcs11Session session;
         try
         {
@@ -275,6 +280,7 @@ internal sealed class Pkcs11KeyProtector : IKeyProtector
         catch (Pkcs11Failure ex) when (ex.Code is Pkcs11Codes.CkrPinIncorrect or Pkcs11Codes.CkrPinInvalid or Pkcs11Codes.CkrPinLenRange or Pkcs11Codes.CkrPinExpired)
         {
             session.Dispose();
+            RejectedPins.Add(library.Path, token.Serial, pin);
             throw VaultErrors.HsmLoginFailed(token.Label, ex);
         }
         catch (Pkcs11Failure ex)
