@@ -357,6 +357,12 @@ public sealed class Pkcs11Tests : IDisposable
         // As if the process died after the commit and before the rename.
         VaultCache.Evict(vault.Path);
         File.WriteAllBytes(vault.Path + ".key.new", newKey);
+        // Owner-only, as Vault writes it: a key file others may read or write is refused (step 6).
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(vault.Path + ".key.new", UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
         File.WriteAllBytes(vault.Path + ".key", oldKey);
         Assert.Equal("v", home.Manager.Open("crash-rot").GetSecret("db").Plain());
         Assert.Equal(newKey, File.ReadAllBytes(vault.Path + ".key"));
