@@ -166,7 +166,7 @@ internal sealed class AuditGetBench : IDisposable
             ("record", () =>
             {
                 using var db = cached.Store.BeginWrite();
-                AuditChain.Append(db.Audit, cached.Barrier(vault.VaultName), GetRecord());
+                AuditChain.Append(db.Audit, vault.Barrier(), GetRecord());
                 db.Commit();
             }),
             ("empty", () =>

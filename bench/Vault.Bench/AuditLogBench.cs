@@ -55,7 +55,7 @@ internal sealed class AuditLogBench : IDisposable
     public void Fill(ResultTable table)
     {
         var cached = vault.Cached;
-        var barrier = cached.Barrier(VaultName);
+        var barrier = vault.Barrier();
         var generator = new AuditLogGenerator(VaultName, DateTimeOffset.UtcNow, Records);
         var fill = Stopwatch.StartNew();
         for (var done = 0; done < Records; done += Batch)

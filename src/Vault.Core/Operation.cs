@@ -29,6 +29,7 @@ internal enum OperationAccess
 internal sealed class Operation
 {
     private readonly CachedVault vault;
+    private readonly Opener opener;
     private readonly string vaultName;
     private readonly CallerContext caller;
     private readonly RequestContext request;
@@ -38,10 +39,11 @@ internal sealed class Operation
     private CryptoBarrier? barrier;
     private IVaultTransaction? transaction;
 
-    public Operation(CachedVault vault, string vaultName, CallerContext caller, RequestContext request, long time, string name)
+    public Operation(CachedVault vault, Opener opener, CallerContext caller, RequestContext request, long time, string name)
     {
         this.vault = vault;
-        this.vaultName = vaultName;
+        this.opener = opener;
+        vaultName = opener.VaultName;
         this.caller = caller;
         this.request = request;
         this.time = time;
@@ -176,11 +178,31 @@ internal sealed class Operation
     {
         try
         {
-            barrier = vault.Barrier(vaultName);
+            barrier = vault.Barrier(opener);
         }
         catch (Exception ex)
         {
             Fail(ex);
+            throw;
+        }
+
+        CheckIdentity();
+    }
+
+    /// <summary>
+    /// Another vault in the place of the one the opener registered is refused, and nothing is written
+    /// to it: its log is not the opener's vault's log.
+    /// </summary>
+    private void CheckIdentity()
+    {
+        try
+        {
+            opener.CheckIdentity(barrier!, vault.Location);
+        }
+        catch
+        {
+            barrier = null;
+            Recorded = true;
             throw;
         }
     }
@@ -190,11 +212,14 @@ internal sealed class Operation
     {
         try
         {
-            barrier = vault.Barrier(vaultName);
+            barrier = vault.Barrier(opener);
         }
         catch (VaultException)
         {
+            return;
         }
+
+        CheckIdentity();
     }
 
     /// <summary>Uses a barrier the operation brought (an imported keyring) for the record.</summary>

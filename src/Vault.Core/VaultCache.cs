@@ -158,17 +158,17 @@ internal sealed class CachedVault : IDisposable
     }
 
     /// <summary>The barrier over this vault's keyring, unsealing it on first use.</summary>
-    public CryptoBarrier Barrier(string vaultName)
+    public CryptoBarrier Barrier(Opener opener)
     {
         var held = barrier;
-        return held is { IsSealed: false } ? held : Unseal(vaultName);
+        return held is { IsSealed: false } ? held : Unseal(opener);
     }
 
     /// <summary>
     /// Keeps a PIN for this vault's token and opens the keyring with it, so later commands need none.
     /// A wrong PIN is not kept.
     /// </summary>
-    public void Unlock(string vaultName, byte[]? newPin)
+    public void Unlock(Opener opener, byte[]? newPin)
     {
         lock (keyringGate)
         {
@@ -183,12 +183,12 @@ internal sealed class CachedVault : IDisposable
             {
                 if (barrier is null)
                 {
-                    Unseal(vaultName);
+                    Unseal(opener);
                 }
                 else if (newPin is not null)
                 {
                     // Already unlocked: the new PIN must still log in before it replaces the old one.
-                    OpenProtector(vaultName).Dispose();
+                    OpenProtector(opener).Dispose();
                 }
             }
             catch
@@ -237,13 +237,13 @@ internal sealed class CachedVault : IDisposable
     /// Brings the barrier up to the newest term in storage, following the chain from the terms it
     /// holds (no key-protector call); only a term without a chain link needs the protector.
     /// </summary>
-    public void Refresh(string vaultName)
+    public void Refresh(Opener opener)
     {
         lock (keyringGate)
         {
             if (barrier is null)
             {
-                Unseal(vaultName);
+                Unseal(opener);
                 return;
             }
 
@@ -253,18 +253,21 @@ internal sealed class CachedVault : IDisposable
                 rows = db.Keyring.Read(afterTerm: barrier.ActiveTerm);
             }
 
-            barrier.Refresh(rows, vaultName, () => OpenProtector(vaultName));
+            barrier.Refresh(rows, opener.VaultName, () => OpenProtector(opener));
         }
     }
 
-    /// <summary>The key protector the vault names, logged in with the PIN given to Unlock or $env:VAULT_PKCS11_PIN.</summary>
-    public IKeyProtector OpenProtector(string vaultName)
+    /// <summary>
+    /// The key protector the vault names, logged in with the PIN given to Unlock or $env:VAULT_PKCS11_PIN.
+    /// A PKCS#11 library is loaded only if the opener trusts it: the vault file's path is a hint.
+    /// </summary>
+    public IKeyProtector OpenProtector(Opener opener)
     {
         var settings = ProtectorSettings();
-        return KeyProtectors.Open(settings, Location, vaultName, () =>
+        return KeyProtectors.Open(settings, Location, opener.VaultName, opener.Trust.Pkcs11Libraries, () =>
             (pin is { } held ? (byte[])held.Clone() : null)
             ?? KeyProtectors.PinFromEnvironment()
-            ?? throw VaultErrors.KeyProtectorLocked(vaultName, settings.TokenLabel ?? string.Empty));
+            ?? throw VaultErrors.KeyProtectorLocked(opener.VaultName, settings.TokenLabel ?? string.Empty));
     }
 
     /// <summary>The vault's key protector settings as stored (kind, where the root key is).</summary>
@@ -274,7 +277,7 @@ internal sealed class CachedVault : IDisposable
         return KeyProtectorSettings.FromJson(db.Settings.Read().KeyProtector);
     }
 
-    private CryptoBarrier Unseal(string vaultName)
+    private CryptoBarrier Unseal(Opener opener)
     {
         lock (keyringGate)
         {
@@ -289,8 +292,8 @@ internal sealed class CachedVault : IDisposable
                 rows = db.Keyring.Read();
             }
 
-            using var protector = OpenProtector(vaultName);
-            barrier = CryptoBarrier.Unseal(VaultId, KeyringId, vaultName, rows, protector);
+            using var protector = OpenProtector(opener);
+            barrier = CryptoBarrier.Unseal(VaultId, KeyringId, opener.VaultName, rows, protector);
             return barrier;
         }
     }

@@ -34,10 +34,21 @@ public sealed class VaultEngine
     /// operation that needs it. <paramref name="knownAs"/> is the name errors and output use (the
     /// name the vault was created with when null).
     /// </summary>
-    public VaultService Open(VaultLocation location, CallerContext caller, RequestContext? request = null, string? knownAs = null)
+    /// <remarks>
+    /// <paramref name="trust"/> is what the opener trusts (<see cref="VaultTrust"/>): a vault whose id
+    /// or fingerprint is not the one pinned there is refused (VaultIdentityMismatch), and a PKCS#11
+    /// library is loaded only if it is trusted there or machine-wide (Pkcs11LibraryNotTrusted).
+    /// </remarks>
+    public VaultService Open(VaultLocation location, CallerContext caller, RequestContext? request = null, string? knownAs = null, VaultTrust? trust = null)
     {
         var vault = VaultCache.Get(location, knownAs ?? DefaultName(location), caller);
-        return new VaultService(knownAs ?? vault.Name, vault, Time, caller, request);
+        var name = knownAs ?? vault.Name;
+        if (trust?.VaultId is { } expected && expected != vault.VaultId)
+        {
+            throw VaultErrors.VaultIdentityMismatch(name, location.Address, $"vault id {expected}", $"vault id {vault.VaultId}");
+        }
+
+        return new VaultService(name, vault, Time, caller, request, trust);
     }
 
     /// <summary>
@@ -62,11 +73,13 @@ public sealed class VaultEngine
         var vaultId = Guid.NewGuid();
         var keyringId = Guid.NewGuid();
         using var protector = KeyProtectors.Create(keyProtector, location, name, existingVault: false);
+        string fingerprint;
         try
         {
             var now = Time.GetUtcNow().ToUnixTimeMilliseconds();
             // The audit key comes from term 1's data key: the creation is the chain's first record.
             using var barrier = CryptoBarrier.Initialize(vaultId, keyringId, protector, now, out var firstTerm);
+            fingerprint = barrier.Fingerprint;
             var row = new VaultRow(vaultId, keyringId, name, now, retentionDays, purgeProtection, protector.Settings.ToJson());
             var creator = new RoleAssignmentRow(Guid.NewGuid(), caller.Principal.Id, caller.Principal.Name, caller.Principal.Type.ToString(), BuiltInRoles.All[0].Id, RbacScope.Root, now);
             var description = $"Key protector {protector.Settings.Kind}; soft-delete retention {retentionDays} days; purge protection {(purgeProtection ? "on" : "off")}; {caller.Principal} is Vault Administrator at /.";
@@ -80,12 +93,19 @@ public sealed class VaultEngine
             throw;
         }
 
-        var service = Open(location, caller, request, name);
+        // The creator trusts what it made: this vault, and the library it named.
+        var trust = new VaultTrust
+        {
+            VaultId = vaultId,
+            Fingerprint = fingerprint,
+            Pkcs11Libraries = keyProtector.IsPkcs11 ? [System.IO.Path.GetFullPath(keyProtector.Pkcs11Library!)] : [],
+        };
+        var service = Open(location, caller, request, name, trust);
         if (KeyProtectors.PinBytes(keyProtector.Pin) is { } pin)
         {
             try
             {
-                service.Cached.Unlock(name, pin);
+                service.Cached.Unlock(new Opener(name, trust), pin);
             }
             finally
             {
@@ -96,8 +116,8 @@ public sealed class VaultEngine
         return service;
     }
 
-    /// <summary>The name a vault file was made with, read without migrating or writing anything.</summary>
-    internal static string ReadName(VaultLocation location) => VaultStorage.For(location).ReadSettings(location).Name;
+    /// <summary>A vault file's settings (its name, its id), read without migrating or writing anything.</summary>
+    internal static Storage.VaultRow ReadSettings(VaultLocation location) => VaultStorage.For(location).ReadSettings(location);
 
     /// <summary>Whether anything is at the location.</summary>
     public static bool Exists(VaultLocation location) => VaultStorage.For(location).Exists(location);

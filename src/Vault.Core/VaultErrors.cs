@@ -132,6 +132,13 @@ public static class VaultErrors
     public static VaultException HsmPinNotRetried(string tokenLabel) =>
         E("HsmLoginFailed", VaultErrorKind.AuthenticationFailed, tokenLabel, F(Messages.HsmPinNotRetried, tokenLabel));
 
+    public static VaultException Pkcs11LibraryNotTrusted(string vault, string library, IReadOnlyList<string> trusted, string machineList) =>
+        E("Pkcs11LibraryNotTrusted", VaultErrorKind.Unavailable, library, F(Messages.Pkcs11LibraryNotTrusted, vault, library,
+            trusted.Count == 0 ? "none" : string.Join("', '", trusted), machineList));
+
+    public static VaultException VaultIdentityMismatch(string vault, string location, string expected, string found) =>
+        E("VaultIdentityMismatch", VaultErrorKind.Unavailable, vault, F(Messages.VaultIdentityMismatch, vault, location, expected, found));
+
     public static VaultException HsmPinLocked(string tokenLabel, Exception? inner = null) =>
         E("HsmPinLocked", VaultErrorKind.AuthenticationFailed, tokenLabel, F(Messages.HsmPinLocked, tokenLabel), inner);
 

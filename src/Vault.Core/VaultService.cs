@@ -17,13 +17,29 @@ public sealed partial class VaultService
     private readonly CachedVault vault;
     private readonly TimeProvider time;
 
-    internal VaultService(string vaultName, CachedVault vault, TimeProvider time, CallerContext caller, RequestContext? request = null)
+    private Opener opener;
+
+    internal VaultService(string vaultName, CachedVault vault, TimeProvider time, CallerContext caller, RequestContext? request = null, VaultTrust? trust = null)
     {
         VaultName = vaultName;
         this.vault = vault;
         this.time = time;
         Caller = caller;
         Request = request ?? RequestContext.None;
+        Trust = trust ?? VaultTrust.None;
+        opener = new Opener(vaultName, Trust);
+    }
+
+    /// <summary>What the opener trusts: the vault's pinned identity and the PKCS#11 libraries it may load.</summary>
+    public VaultTrust Trust { get; private set; }
+
+    /// <summary>A library the caller named for this vault (a move to a token) is trusted from now on, here and in the opener's registration.</summary>
+    private void TrustLibrary(string library)
+    {
+        var full = System.IO.Path.GetFullPath(library);
+        Trust = Trust with { Pkcs11Libraries = [.. Trust.Pkcs11Libraries, full] };
+        opener = new Opener(VaultName, Trust);
+        Trust.OnTrustedLibrary?.Invoke(full);
     }
 
     /// <summary>Who is calling: every operation is decided for this principal and its groups.</summary>
@@ -43,13 +59,16 @@ public sealed partial class VaultService
     /// <summary>The vault as this process holds it: storage, barrier, roles.</summary>
     internal CachedVault Cached => vault;
 
+    /// <summary>The vault's barrier as this opener opens it (tests and the bench look at it).</summary>
+    internal Crypto.CryptoBarrier Barrier() => vault.Barrier(opener);
+
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>The same vault and caller, for another request.</summary>
-    public VaultService For(RequestContext request) => new(VaultName, vault, time, Caller, request);
+    public VaultService For(RequestContext request) => new(VaultName, vault, time, Caller, request, Trust);
 
     /// <summary>An operation's record in the making: the runner runs it.</summary>
-    internal Operation Operation(string name) => new(vault, VaultName, Caller, Request, Now, name);
+    internal Operation Operation(string name) => new(vault, opener, Caller, Request, Now, name);
 
     internal T Run<TState, T>(Operation operation, TState state, OperationBody<TState, T> body)
         where TState : allows ref struct => OperationRunner.Run(this, operation, state, body);

@@ -228,8 +228,9 @@ public sealed class Pkcs11Tests : IDisposable
 
         // The vault's HSM is not here: the library, or the token.
         var json = SettingsJson(path);
+        // A library the file names but the opener never trusted is not even looked for (step 6).
         Tamper(path, $"UPDATE vault SET key_protector = '{json.Replace(SoftHsm.Library, "/opt/missing/libpkcs11.so")}';");
-        Throws(() => home.Manager.Open("fail-vault").GetSecret("db"), "KeyProtectorUnavailable");
+        Throws(() => home.Manager.Open("fail-vault").GetSecret("db"), "Pkcs11LibraryNotTrusted");
         Tamper(path, $"UPDATE vault SET key_protector = '{json.Replace(vaultToken, "absent-token")}';");
         Throws(() => home.Manager.Open("fail-vault").GetSecret("db"), "KeyProtectorUnavailable");
         Tamper(path, $"UPDATE vault SET key_protector = '{json}';");
@@ -300,7 +301,7 @@ public sealed class Pkcs11Tests : IDisposable
         // "Another process": a session of its own, with the PIN from its environment.
         Environment.SetEnvironmentVariable(KeyProtectors.PinVariable, SoftHsm.UserPin);
         using var other = VaultCache.OpenDetached(VaultLocation.File(vault.Path), "follow-vault");
-        var otherVault = new VaultService("follow-vault", other, home.Clock, home.Manager.Caller);
+        var otherVault = new VaultService("follow-vault", other, home.Clock, home.Manager.Caller, trust: new VaultTrust { Pkcs11Libraries = [SoftHsm.Library] });
         otherVault.RotateDataKey();
         otherVault.Set("db", "v2");
         Environment.SetEnvironmentVariable(KeyProtectors.PinVariable, null);
@@ -310,7 +311,7 @@ public sealed class Pkcs11Tests : IDisposable
         vault.Set("db", "v3");
         Assert.Equal(before, recorder.Calls);
         Assert.Equal("v3", otherVault.GetSecret("db").Plain());
-        Assert.Equal(2, vault.Cached.Barrier("follow-vault").ActiveTerm);
+        Assert.Equal(2, vault.Barrier().ActiveTerm);
     }
 
     [Fact]

@@ -106,7 +106,7 @@ public sealed class HsmCmdletTests : IDisposable
         File.Copy(path, refused);
         File.Copy(path + "-wal", refused + "-wal");
         VaultFiles.Tamper(refused, "UPDATE keyring SET wrapped_key = zeroblob(40);");
-        shell.Run($"Register-Vault '{refused}' -Name refused").Succeeded();
+        shell.Run($"Register-Vault '{refused}' -Name refused -Pkcs11Library '{SoftHsmTokens.Library}'").Succeeded();
         Environment.SetEnvironmentVariable("VAULT_PKCS11_PIN", SoftHsmTokens.Pin);
         shell.Fails("Get-VaultSecret refused db", "HsmOperationFailed", terminating: true);
 
@@ -115,7 +115,11 @@ public sealed class HsmCmdletTests : IDisposable
         File.Copy(path, elsewhere);
         File.Copy(path + "-wal", elsewhere + "-wal");
         VaultFiles.Tamper(elsewhere, $"UPDATE vault SET key_protector = replace(key_protector, '{SoftHsmTokens.Library}', '/opt/vendor/libpkcs11.so');");
+        // Step 6: the library the file names is loaded only once the user trusts it.
         shell.Run($"Register-Vault '{elsewhere}' -Name elsewhere").Succeeded();
+        var untrusted = shell.Fails("Get-VaultSecret elsewhere db", "Pkcs11LibraryNotTrusted", terminating: true);
+        Assert.Contains("/opt/vendor/libpkcs11.so", untrusted.Exception.Message);
+        shell.Run($"Register-Vault '{elsewhere}' -Name elsewhere -Pkcs11Library /opt/vendor/libpkcs11.so -Force").Succeeded();
         var unavailable = shell.Fails("Get-VaultSecret elsewhere db", "KeyProtectorUnavailable", terminating: true);
         Assert.Contains("/opt/vendor/libpkcs11.so", unavailable.Exception.Message);
         shell.Fails("Get-VaultSecret elsewhere", "KeyProtectorUnavailable", terminating: true);

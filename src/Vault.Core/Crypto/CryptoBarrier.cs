@@ -32,6 +32,9 @@ internal sealed class CryptoBarrier : IDisposable
 
     public IReadOnlyList<int> Terms => keyring.Terms;
 
+    /// <summary>The vault's identity fingerprint (see <see cref="Keyring.Fingerprint"/>).</summary>
+    public string Fingerprint => keyring.Fingerprint ?? throw new InvalidOperationException("The keyring has no term 1.");
+
     /// <summary>Whether the keys are zeroed (Lock-Vault, the vault's removal): nothing can be sealed or MAC'd with it.</summary>
     public bool IsSealed => keyring.IsDisposed;
 

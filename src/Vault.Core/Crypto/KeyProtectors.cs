@@ -10,17 +10,22 @@ internal static class KeyProtectors
     /// <summary>The variable unattended runs set to the token's user PIN.</summary>
     public const string PinVariable = "VAULT_PKCS11_PIN";
 
-    public static IKeyProtector Open(KeyProtectorSettings settings, VaultLocation vault, string vaultName, Func<byte[]> pin)
+    /// <summary>
+    /// Opens the protector the settings name. For a token, the library is checked against what the
+    /// opener trusts before anything is loaded or any PIN is asked for.
+    /// </summary>
+    public static IKeyProtector Open(KeyProtectorSettings settings, VaultLocation vault, string vaultName, IReadOnlyList<string> trustedLibraries, Func<byte[]> pin)
     {
         switch (settings.Kind)
         {
             case SoftwareKeyProtector.KindName:
                 return SoftwareKeyProtector.Open(settings, vault, vaultName);
             case Pkcs11KeyProtector.KindName:
+                var library = Pkcs11Trust.Check(settings.Library, trustedLibraries, vaultName);
                 var bytes = pin();
                 try
                 {
-                    return Pkcs11KeyProtector.Open(settings, vaultName, bytes);
+                    return Pkcs11KeyProtector.Open(settings with { Library = library }, vaultName, bytes);
                 }
                 finally
                 {

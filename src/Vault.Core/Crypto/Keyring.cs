@@ -30,6 +30,13 @@ internal sealed class Keyring : IDisposable
 
     public int ActiveTerm { get; private set; }
 
+    /// <summary>
+    /// The vault's identity as registries pin it: from term 1's data key, which no rotation of the
+    /// root key, no new term and no move to another key protector changes, and which only a holder of
+    /// the keyring can compute. Null until term 1 is held.
+    /// </summary>
+    public string? Fingerprint { get; private set; }
+
     /// <summary>Whether the keys are zeroed (Lock-Vault, the vault's removal): nothing can be sealed or HMAC'd with it.</summary>
     public bool IsDisposed
     {
@@ -84,6 +91,7 @@ internal sealed class Keyring : IDisposable
             {
                 auditKey = Derive(pinned, "Vault audit record MAC v1");
                 auditHashKey = Derive(pinned, "Vault audit value hash v1");
+                Fingerprint = IdentityFingerprint(pinned);
             }
         }
     }
@@ -104,6 +112,15 @@ internal sealed class Keyring : IDisposable
             ObjectDisposedException.ThrowIf(disposed, this);
             return key ?? throw new InvalidOperationException("The keyring has no term 1.");
         }
+    }
+
+    /// <summary>The first 16 bytes of HMAC-SHA256(term 1 key, "Vault identity v1" ‖ vault id), hex.</summary>
+    private string IdentityFingerprint(byte[] termOne)
+    {
+        var input = new byte[17 + 16];
+        System.Text.Encoding.ASCII.GetBytes("Vault identity v1").CopyTo(input, 0);
+        VaultId.TryWriteBytes(input.AsSpan(17), bigEndian: true, out _);
+        return Convert.ToHexStringLower(HMACSHA256.HashData(termOne, input).AsSpan(0, 16));
     }
 
     private byte[] Derive(byte[] termOne, string purpose)

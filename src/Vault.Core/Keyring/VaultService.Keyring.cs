@@ -23,13 +23,13 @@ public sealed partial class VaultService
     /// </summary>
     public int RotateDataKey() => Run(Operation(AuditOperations.KeyRotate).Requires(VaultActions.KeyringRotate), op =>
     {
-        vault.Refresh(VaultName);
-        var barrier = vault.Barrier(VaultName);
-        using var protector = vault.OpenProtector(VaultName);
+        vault.Refresh(opener);
+        var barrier = vault.Barrier(opener);
+        using var protector = vault.OpenProtector(opener);
         var keyring = op.Transaction.Keyring;
         if (keyring.MaxTerm() > barrier.ActiveTerm)
         {
-            vault.Refresh(VaultName);
+            vault.Refresh(opener);
         }
 
         using var term = barrier.Rotate(protector, Now);
@@ -45,7 +45,8 @@ public sealed partial class VaultService
     {
         var settings = vault.ProtectorSettings();
         var options = settings.Kind == Pkcs11KeyProtector.KindName
-            ? new KeyProtectorOptions { Kind = settings.Kind, Pkcs11Library = settings.Library, TokenLabel = settings.TokenLabel, KeyLabel = settings.KeyLabel }
+            // The library the file names is only a hint: the new key is made through a trusted one.
+            ? new KeyProtectorOptions { Kind = settings.Kind, Pkcs11Library = Pkcs11Trust.Check(settings.Library, Trust.Pkcs11Libraries, VaultName), TokenLabel = settings.TokenLabel, KeyLabel = settings.KeyLabel }
             : KeyProtectorOptions.Software;
         var barrier = CurrentBarrier();
         var pin = vault.PinCopy();
@@ -139,8 +140,8 @@ public sealed partial class VaultService
 
     private ReencryptionResult Reencrypt(Operation op, ObjectKind kind, IProgress<(long Done, long Total)>? progress, CancellationToken cancellation)
     {
-        vault.Refresh(VaultName);
-        var barrier = vault.Barrier(VaultName);
+        vault.Refresh(opener);
+        var barrier = vault.Barrier(opener);
         var term = barrier.ActiveTerm;
         long total;
         using (var db = vault.Store.Connect())
@@ -202,8 +203,8 @@ public sealed partial class VaultService
     /// <summary>The barrier with every term in storage.</summary>
     private CryptoBarrier CurrentBarrier()
     {
-        vault.Refresh(VaultName);
-        return vault.Barrier(VaultName);
+        vault.Refresh(opener);
+        return vault.Barrier(opener);
     }
 
     /// <summary>Re-wraps every term under <paramref name="protector"/> and names it in the vault's settings, in the operation's transaction.</summary>
@@ -232,6 +233,11 @@ public sealed partial class VaultService
     /// <summary>After leaving the software protector its key file protects nothing: delete it. Keep a PIN given for the new token.</summary>
     private void AfterProtectorChange(KeyProtectorSettings previous, KeyProtectorOptions options)
     {
+        if (options.IsPkcs11)
+        {
+            TrustLibrary(options.Pkcs11Library!);
+        }
+
         if (previous.Kind == SoftwareKeyProtector.KindName && options.IsPkcs11)
         {
             File.Delete(SoftwareKeyProtector.KeyFileFor(Location));
@@ -241,7 +247,7 @@ public sealed partial class VaultService
         {
             try
             {
-                vault.Unlock(VaultName, pin);
+                vault.Unlock(opener, pin);
             }
             finally
             {

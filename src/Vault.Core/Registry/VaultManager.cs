@@ -97,8 +97,13 @@ public sealed class VaultManager
             }
 
             OwnerOnlyFile.CreateDirectory(System.IO.Path.GetDirectoryName(location.Address)!);
-            engine.Create(location, name, retentionDays, purgeProtection, keyProtector, caller, request);
-            var registered = new RegisteredVault(name, location.Address);
+            var created = engine.Create(location, name, retentionDays, purgeProtection, keyProtector, caller, request);
+            var registered = new RegisteredVault(name, location.Address)
+            {
+                VaultId = created.Trust.VaultId,
+                Fingerprint = created.Trust.Fingerprint,
+                Pkcs11Library = created.Trust.Pkcs11Libraries.FirstOrDefault(),
+            };
             var updated = data with
             {
                 Vaults = [.. data.Vaults, registered],
@@ -108,8 +113,14 @@ public sealed class VaultManager
         });
     }
 
-    /// <summary>Makes an existing vault file known to this user, reading it but changing nothing.</summary>
-    public VaultInfo RegisterVault(string path, string? name = null)
+    /// <summary>
+    /// Makes an existing vault file known to this user, reading it but changing nothing. The vault's id
+    /// is pinned now, its fingerprint when its keyring first opens for this user; a PKCS#11 library is
+    /// trusted for it only when given here (<paramref name="pkcs11Library"/>), never from the file.
+    /// With <paramref name="replace"/>, a registration of the same name or file is replaced: how a user
+    /// trusts a vault again after an intended change, or trusts its token's library.
+    /// </summary>
+    public VaultInfo RegisterVault(string path, string? name = null, string? pkcs11Library = null, bool replace = false)
     {
         var location = VaultLocation.File(path);
         if (!VaultEngine.Exists(location))
@@ -117,25 +128,50 @@ public sealed class VaultManager
             throw VaultErrors.VaultFileNotFound(location.Address, name ?? System.IO.Path.GetFileNameWithoutExtension(location.Address));
         }
 
-        name ??= VaultEngine.ReadName(location);
+        var settings = VaultEngine.ReadSettings(location);
+        name ??= settings.Name;
         SecretRules.ValidateVaultName(name);
         return registry.Update(data =>
         {
-            if (data.Find(name) is not null)
+            var vaults = data.Vaults;
+            if (replace)
+            {
+                vaults = vaults.Where(v => !string.Equals(v.Name, name, StringComparison.OrdinalIgnoreCase)
+                    && !VaultLocation.PathComparer.Equals(v.Path, location.Address)).ToList();
+                VaultCache.Evict(location);
+            }
+            else if (data.Find(name) is not null)
             {
                 throw VaultErrors.VaultAlreadyExists(name);
             }
-
-            if (data.FindByPath(location.Address) is { } existing)
+            else if (data.FindByPath(location.Address) is { } existing)
             {
                 throw VaultErrors.VaultPathAlreadyRegistered(location.Address, existing.Name);
             }
 
-            var registered = new RegisteredVault(name, location.Address);
-            var updated = data with { Vaults = [.. data.Vaults, registered], DefaultVault = data.DefaultVault ?? name };
+            var registered = new RegisteredVault(name, location.Address)
+            {
+                VaultId = settings.VaultId,
+                Pkcs11Library = pkcs11Library is null ? null : System.IO.Path.GetFullPath(pkcs11Library),
+            };
+            var updated = data with { Vaults = [.. vaults, registered], DefaultVault = data.DefaultVault ?? name };
             return (updated, ReadInfo(registered, updated.DefaultVault));
         });
     }
+
+    /// <summary>Changes this user's registration of a vault (a pin, a trusted library), if it is still registered.</summary>
+    private void Pin(string name, Func<RegisteredVault, RegisteredVault> change) =>
+        registry.Update(data =>
+        {
+            var registered = data.Find(name);
+            if (registered is null)
+            {
+                return (data, false);
+            }
+
+            var vaults = data.Vaults.Select(v => ReferenceEquals(v, registered) ? change(v) : v).ToList();
+            return (data with { Vaults = vaults }, true);
+        });
 
     /// <summary>Forgets a vault without touching its files.</summary>
     public void UnregisterVault(string name)
@@ -270,8 +306,32 @@ public sealed class VaultManager
         return Service(registered, request);
     }
 
-    private VaultService Service(RegisteredVault registered, RequestContext? request) =>
-        engine.Open(registered.Location, caller, request, registered.Name);
+    /// <summary>
+    /// A registered vault, opened with what this user trusts about it. A registration from before
+    /// identities were pinned has its vault id pinned at this first open, and every registration
+    /// without a fingerprint has it pinned when the keyring first opens.
+    /// </summary>
+    private VaultService Service(RegisteredVault registered, RequestContext? request, bool pin = true)
+    {
+        var trust = new VaultTrust
+        {
+            VaultId = registered.VaultId,
+            Fingerprint = registered.Fingerprint,
+            Pkcs11Libraries = registered.Pkcs11Library is { } library ? [library] : [],
+            OnFirstFingerprint = pin && registered.Fingerprint is null
+                ? fingerprint => Pin(registered.Name, r => r.Fingerprint is null ? r with { Fingerprint = fingerprint } : r)
+                : null,
+            OnTrustedLibrary = library => Pin(registered.Name, r => r with { Pkcs11Library = library }),
+        };
+        var vault = engine.Open(registered.Location, caller, request, registered.Name, trust);
+        if (pin && registered.VaultId is null)
+        {
+            var id = vault.Cached.VaultId;
+            Pin(registered.Name, r => r.VaultId is null ? r with { VaultId = id } : r);
+        }
+
+        return vault;
+    }
 
     /// <summary>A vault's information, for a caller allowed to see the vault (Vault/vault/read at any scope).</summary>
     private VaultInfo ReadInfoAs(RegisteredVault registered, string? defaultVault, RequestContext? request)
@@ -281,7 +341,8 @@ public sealed class VaultManager
         return Describe(vault, registered, defaultVault);
     }
 
-    private VaultInfo ReadInfo(RegisteredVault registered, string? defaultVault) => Describe(Service(registered, null), registered, defaultVault);
+    /// <remarks>Called inside registry changes too, so it pins nothing (that would change the registry inside its own change).</remarks>
+    private VaultInfo ReadInfo(RegisteredVault registered, string? defaultVault) => Describe(Service(registered, null, pin: false), registered, defaultVault);
 
     private static VaultInfo Describe(VaultService vault, RegisteredVault registered, string? defaultVault) =>
         vault.Describe(string.Equals(defaultVault, registered.Name, StringComparison.OrdinalIgnoreCase));

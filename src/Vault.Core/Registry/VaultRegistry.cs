@@ -3,12 +3,30 @@ using System.Text.Json.Serialization;
 
 namespace Vault.Core.Registry;
 
-/// <summary>A vault this user knows: the name they use and the file it lives in.</summary>
+/// <summary>
+/// A vault this user knows: the name they use, the file it lives in, and what they trust about it:
+/// its identity as first seen (vault id and fingerprint) and the PKCS#11 library they named for it.
+/// </summary>
 internal sealed record RegisteredVault(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("path")] string Path)
 {
     private VaultLocation? location;
+
+    /// <summary>The vault id pinned at creation or registration; null in a registration made before step 6, until first opened.</summary>
+    [JsonPropertyName("vaultId")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Guid? VaultId { get; init; }
+
+    /// <summary>The identity fingerprint pinned when the keyring first opened for this user.</summary>
+    [JsonPropertyName("fingerprint")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Fingerprint { get; init; }
+
+    /// <summary>The PKCS#11 library this user trusts for the vault (its full path).</summary>
+    [JsonPropertyName("pkcs11Library")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Pkcs11Library { get; init; }
 
     /// <summary>The vault's location, made once per read of the registry (every command opens a vault by it).</summary>
     [JsonIgnore]

@@ -519,8 +519,8 @@ public sealed partial class VaultService
     private VaultSecretProperties RestoreSecret(Operation op, ReadOnlySpan<byte> blob, string source)
     {
         // The blob may be sealed under a term another process added since this one read the keyring.
-        vault.Refresh(VaultName);
-        var payload = vault.Barrier(VaultName).OpenBackup(blob, source);
+        vault.Refresh(opener);
+        var payload = vault.Barrier(opener).OpenBackup(blob, source);
         string name;
         List<SecretBackup.Version> versions;
         try
@@ -547,7 +547,7 @@ public sealed partial class VaultService
             }
 
             var secret = objects.Insert(Secrets, name, versions[0].Attributes.Created);
-            var barrier = vault.Barrier(VaultName);
+            var barrier = vault.Barrier(opener);
             VersionRow? last = null;
             foreach (var (row, value) in versions)
             {
@@ -598,20 +598,20 @@ public sealed partial class VaultService
     /// <summary>Opens a stored value, first following a rotation made by another process if the term is new here.</summary>
     private byte[] Open(string name, VersionRow row)
     {
-        if (!vault.Barrier(VaultName).Contains(row.Term))
+        if (!vault.Barrier(opener).Contains(row.Term))
         {
-            vault.Refresh(VaultName);
+            vault.Refresh(opener);
         }
 
-        return vault.Barrier(VaultName).Open(Secrets, name, row.Version, row.Term, row.Value);
+        return vault.Barrier(opener).Open(Secrets, name, row.Version, row.Term, row.Value);
     }
 
     /// <summary>Inside a write: new values go under the newest term, even one another process just added.</summary>
     private void FollowRotation(Operation op)
     {
-        if (op.Transaction.Keyring.MaxTerm() > vault.Barrier(VaultName).ActiveTerm)
+        if (op.Transaction.Keyring.MaxTerm() > vault.Barrier(opener).ActiveTerm)
         {
-            vault.Refresh(VaultName);
+            vault.Refresh(opener);
         }
     }
 

@@ -67,7 +67,7 @@ public sealed partial class VaultService
         var bytes = KeyProtectors.PinBytes(pin);
         try
         {
-            Run(operation, _ => vault.Unlock(VaultName, bytes));
+            Run(operation, _ => vault.Unlock(opener, bytes));
         }
         finally
         {

@@ -17,6 +17,17 @@ public sealed class RegisterVaultCommand : VaultCmdlet
     [Alias("VaultName")]
     public string? Name { get; set; }
 
+    /// <summary>
+    /// The PKCS#11 library you trust for a vault whose root key is in a token: the only library Vault
+    /// loads for it (besides the machine-wide list). The path the vault file names is never trusted by itself.
+    /// </summary>
+    [Parameter]
+    public string? Pkcs11Library { get; set; }
+
+    /// <summary>Replaces a registration of the same name or file: to trust a vault again after an intended change, or to trust its library.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     /// <summary>Writes the registered vault to the pipeline.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -32,7 +43,7 @@ public sealed class RegisterVaultCommand : VaultCmdlet
 
         Try(() =>
         {
-            var info = Manager.RegisterVault(path, Name);
+            var info = Manager.RegisterVault(path, Name, Pkcs11Library is null ? null : ResolvePath(Pkcs11Library), Force);
             if (PassThru)
             {
                 WriteObject(info);
