@@ -32,7 +32,7 @@ internal static class RbacCoreBench
         var cached = vault.Cached;
         var caller = vault.Caller;
         var scope = ObjectKind.Secret.Scope(BenchValues.SecretName);
-        var decider = cached.Roles().Decider;
+        var decider = cached.Roles(BenchValues.VaultName).Decider;
 
         // For contrast, not what Vault runs: the fixed cost of a new command (SELECT 1 reads no table,
         // so no read transaction), and the rbac_version query kept prepared on a connection held open.
@@ -45,7 +45,7 @@ internal static class RbacCoreBench
         {
             ("authorize", () => vault.Authorize(VaultActions.SecretGet, scope)),
             ("rent", () => cached.Store.Connect().Dispose()),
-            ("access", () => cached.Roles()),
+            ("access", () => cached.Roles(BenchValues.VaultName)),
             ("decide", () => decider.Decide(caller, VaultActions.SecretGet, scope)),
             ("get", () => vault.GetSecret(BenchValues.SecretName).SecretValue.Dispose()),
             ("select1", () => SelectOne(cached)),

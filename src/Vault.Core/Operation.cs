@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Vault.Core.Audit;
 using Vault.Core.Crypto;
+using Vault.Core.Integrity;
 using Vault.Core.Storage;
 
 namespace Vault.Core;
@@ -38,6 +39,7 @@ internal sealed class Operation
     private SortedDictionary<string, string>? properties;
     private CryptoBarrier? barrier;
     private IVaultTransaction? transaction;
+    private VaultState? state;
 
     public Operation(CachedVault vault, Opener opener, CallerContext caller, RequestContext request, long time, string name)
     {
@@ -187,6 +189,30 @@ internal sealed class Operation
         }
 
         CheckIdentity();
+        vault.EnsureAuthenticated(opener, barrier!, Upgrade);
+    }
+
+    /// <summary>The upgrade of a vault from before step 6: its MACs, written with a record of their own.</summary>
+    private void Upgrade()
+    {
+        var upgrade = new Operation(vault, opener, caller, request, time, AuditOperations.VaultUpgrade);
+        upgrade.UseBarrier(barrier!);
+        try
+        {
+            var tx = upgrade.Transaction;
+            upgrade.state = VaultUpgrade.Authenticate(tx, barrier!, vaultName, out var description);
+            upgrade.Description = description;
+            upgrade.Commit();
+        }
+        catch (Exception ex)
+        {
+            upgrade.Fail(ex);
+            throw;
+        }
+        finally
+        {
+            upgrade.EndTransaction();
+        }
     }
 
     /// <summary>
@@ -220,6 +246,7 @@ internal sealed class Operation
         }
 
         CheckIdentity();
+        vault.EnsureAuthenticated(opener, barrier!, Upgrade);
     }
 
     /// <summary>Uses a barrier the operation brought (an imported keyring) for the record.</summary>
@@ -247,7 +274,7 @@ internal sealed class Operation
         var tx = Transaction;
         try
         {
-            RecordId = AuditChain.Append(tx.Audit, Barrier, Row("Success", "OK", Description)).Id;
+            RecordId = AuditChain.Append(tx.Audit, Barrier, Row("Success", "OK", Description), WriteState).Id;
             tx.Commit();
         }
         catch (VaultException ex) when (ex.ErrorId == VaultErrors.StorageFailedId)
@@ -257,6 +284,23 @@ internal sealed class Operation
 
         Recorded = true;
         EndTransaction();
+    }
+
+    /// <summary>
+    /// A record of progress inside a transaction the body commits itself (a re-encryption's batch):
+    /// so work a killed process had committed is on the record. The operation's own record still
+    /// follows its last step.
+    /// </summary>
+    public void RecordProgress(IVaultTransaction tx, string description)
+    {
+        try
+        {
+            AuditChain.Append(tx.Audit, Barrier, Row("Success", "OK", description), CurrentState(tx));
+        }
+        catch (VaultException ex) when (ex.ErrorId == VaultErrors.StorageFailedId)
+        {
+            throw AuditWriteFailed(ex);
+        }
     }
 
     /// <summary>The runner's last step: the success record, unless the body committed it or the operation records failures only.</summary>
@@ -287,7 +331,7 @@ internal sealed class Operation
             using var tx = vault.Store.BeginWrite();
             if (barrier is { IsSealed: false } open)
             {
-                AuditChain.Append(tx.Audit, open, Row(resultType, signature, description));
+                AuditChain.Append(tx.Audit, open, Row(resultType, signature, description), CurrentState(tx));
             }
             else
             {
@@ -304,11 +348,32 @@ internal sealed class Operation
         }
     }
 
+    /// <summary>
+    /// The vault's state in the operation's transaction, for a body that changes objects, roles,
+    /// the keyring or the settings: checked when first asked for, written with the record.
+    /// </summary>
+    public VaultState State => state ??= new VaultState(Transaction, Barrier, vaultName);
+
+    /// <summary>For the record: the state this operation leaves (written now if it changed), whose MAC the head binds.</summary>
+    private byte[]? WriteState(AuditRow record)
+    {
+        if (state is { Changed: true } changed)
+        {
+            return changed.Write(record.Seq == 1 ? record.Hmac : null);
+        }
+
+        return transaction!.Settings.Read().Mac;
+    }
+
+    /// <summary>For a failure's record, in a transaction of its own: the state as it is.</summary>
+    private static Func<AuditRow, byte[]?> CurrentState(IVaultTransaction tx) => _ => tx.Settings.Read().Mac;
+
     /// <summary>Rolls back whatever the operation did not commit.</summary>
     internal void EndTransaction()
     {
         transaction?.Dispose();
         transaction = null;
+        state = null;
     }
 
     /// <summary>The success record of a vault's creation, written in the creating transaction.</summary>

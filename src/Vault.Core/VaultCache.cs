@@ -111,6 +111,7 @@ internal sealed class CachedVault : IDisposable
     private CryptoBarrier? barrier;
     private byte[]? pin;
     private RoleCache? roles;
+    private CryptoBarrier? authenticated;
 
     internal CachedVault(IVaultStore store, VaultRow vault)
     {
@@ -131,6 +132,9 @@ internal sealed class CachedVault : IDisposable
 
     public Guid KeyringId { get; }
 
+    /// <summary>The barrier if this process holds the keyring now; null otherwise (nothing is opened for it).</summary>
+    public CryptoBarrier? HeldBarrier => barrier is { IsSealed: false } held ? held : null;
+
     /// <summary>Whether this process holds the vault's keyring.</summary>
     public bool IsUnlocked => barrier is { IsSealed: false };
 
@@ -138,7 +142,11 @@ internal sealed class CachedVault : IDisposable
     /// The vault's roles and assignments, re-read when another process has changed them (one small
     /// query per call, then a read of both tables only when they changed).
     /// </summary>
-    public RoleCache Roles()
+    /// <remarks>
+    /// Checked against their MACs whenever this process holds the keyring (every operation opens it
+    /// first); tab completion, which never opens it, reads them unchecked.
+    /// </remarks>
+    public RoleCache Roles(string vaultName)
     {
         long version;
         using (var db = Store.Connect())
@@ -146,13 +154,14 @@ internal sealed class CachedVault : IDisposable
             version = db.Roles.Version();
         }
 
-        if (roles is { } cached && cached.Version == version)
+        var held = barrier is { IsSealed: false } open ? open : null;
+        if (roles is { } cached && cached.Version == version && (cached.Verified || held is null))
         {
             return cached;
         }
 
         using var read = Store.BeginRead();
-        var loaded = RoleCache.Load(read.Roles);
+        var loaded = RoleCache.Load(read, held, vaultName);
         roles = loaded;
         return loaded;
     }
@@ -268,6 +277,50 @@ internal sealed class CachedVault : IDisposable
             (pin is { } held ? (byte[])held.Clone() : null)
             ?? KeyProtectors.PinFromEnvironment()
             ?? throw VaultErrors.KeyProtectorLocked(opener.VaultName, settings.TokenLabel ?? string.Empty));
+    }
+
+    /// <summary>
+    /// Once per unsealed barrier: the vault's state checked against its MAC and the keyring rows
+    /// against the digest it holds (a key check dropped, a wrap changed, a term removed or put back);
+    /// or, for a vault from before step 6, <paramref name="upgrade"/> gives it its MACs. A vault whose
+    /// MACs are gone although its opener has seen it since it had them is refused, not upgraded again.
+    /// </summary>
+    public void EnsureAuthenticated(Opener opener, CryptoBarrier barrier, Action upgrade)
+    {
+        if (ReferenceEquals(authenticated, barrier))
+        {
+            return;
+        }
+
+        VaultRow row;
+        IReadOnlyList<KeyringRow> keyring;
+        AuditHeadRow? head;
+        using (var db = Store.BeginRead())
+        {
+            row = db.Settings.Read();
+            keyring = db.Keyring.Read();
+            head = db.Audit.ReadHead();
+        }
+
+        if (row.Mac is null)
+        {
+            if (opener.Trust.Fingerprint is not null || head?.StateMac is not null)
+            {
+                throw VaultErrors.MetadataIntegrityFailed(opener.VaultName, "settings", "the vault's MACs are gone, although it had them (its audit log, or your registration, says so).");
+            }
+
+            upgrade();
+        }
+        else
+        {
+            Integrity.VaultState.Check(barrier, opener.VaultName, row);
+            if (!Integrity.Digest.Same(Integrity.MetadataFormat.KeyringDigest(barrier, keyring), row.KeyringDigest))
+            {
+                throw VaultErrors.MetadataIntegrityFailed(opener.VaultName, "keyring", "the keyring's rows (wrapped keys, mechanisms, key checks, chain links) are not the ones the vault's state holds.");
+            }
+        }
+
+        authenticated = barrier;
     }
 
     /// <summary>The vault's key protector settings as stored (kind, where the root key is).</summary>

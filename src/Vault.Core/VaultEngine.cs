@@ -82,9 +82,23 @@ public sealed class VaultEngine
             fingerprint = barrier.Fingerprint;
             var row = new VaultRow(vaultId, keyringId, name, now, retentionDays, purgeProtection, protector.Settings.ToJson());
             var creator = new RoleAssignmentRow(Guid.NewGuid(), caller.Principal.Id, caller.Principal.Name, caller.Principal.Type.ToString(), BuiltInRoles.All[0].Id, RbacScope.Root, now);
+            creator = creator with { Mac = Integrity.MetadataFormat.Assignment(barrier, creator) };
             var description = $"Key protector {protector.Settings.Kind}; soft-delete retention {retentionDays} days; purge protection {(purgeProtection ? "on" : "off")}; {caller.Principal} is Vault Administrator at /.";
-            storage.Create(location, row, firstTerm, creator,
-                tx => Audit.AuditChain.Append(tx.Audit, barrier, Operation.Created(name, caller, request, now, started, description))).Dispose();
+            // The state is authenticated from the start, and bound to the log's first record, the creation:
+            // a log wiped or replaced later is reported from record 1.
+            storage.Create(location, row, firstTerm, creator, tx => Audit.AuditChain.Append(tx.Audit, barrier, Operation.Created(name, caller, request, now, started, description), record =>
+            {
+                var state = row with
+                {
+                    ObjectsDigest = Integrity.Digest.Empty,
+                    RolesDigest = Integrity.Digest.Of([creator.Mac!]),
+                    KeyringDigest = Integrity.MetadataFormat.KeyringDigest(barrier, [firstTerm]),
+                    FirstRecordHmac = record.Hmac,
+                };
+                state = state with { Mac = Integrity.MetadataFormat.State(barrier, state) };
+                tx.Settings.Write(state);
+                return state.Mac;
+            })).Dispose();
             protector.Commit();
         }
         catch

@@ -139,6 +139,10 @@ public static class VaultErrors
     public static VaultException VaultIdentityMismatch(string vault, string location, string expected, string found) =>
         E("VaultIdentityMismatch", VaultErrorKind.Unavailable, vault, F(Messages.VaultIdentityMismatch, vault, location, expected, found));
 
+    /// <summary>Stored metadata that fails its MAC, or does not add up: <paramref name="target"/> names what (a secret, "settings", "roles", "keyring").</summary>
+    public static VaultException MetadataIntegrityFailed(string vault, string target, string problem) =>
+        E("MetadataIntegrityFailed", VaultErrorKind.InvalidData, target, F(Messages.MetadataIntegrityFailed, target, vault, problem));
+
     public static VaultException HsmPinLocked(string tokenLabel, Exception? inner = null) =>
         E("HsmPinLocked", VaultErrorKind.AuthenticationFailed, tokenLabel, F(Messages.HsmPinLocked, tokenLabel), inner);
 

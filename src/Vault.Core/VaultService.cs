@@ -80,7 +80,7 @@ public sealed partial class VaultService
     /// <summary>Refuses the call unless the caller's roles allow the action at the scope. Decided before any data is read.</summary>
     internal void Authorize(string action, string scope)
     {
-        var decision = vault.Roles().Decider.Decide(Caller, action, scope);
+        var decision = vault.Roles(VaultName).Decider.Decide(Caller, action, scope);
         if (!decision.Allowed)
         {
             throw VaultErrors.AccessDenied(decision, VaultName);
@@ -93,7 +93,7 @@ public sealed partial class VaultService
     /// </summary>
     internal void AuthorizeVaultWide(string action)
     {
-        var decider = vault.Roles().Decider;
+        var decider = vault.Roles(VaultName).Decider;
         if (!decider.GrantsAnywhere(Caller, action))
         {
             throw VaultErrors.AccessDenied(decider.Decide(Caller, action, RbacScope.Root), VaultName);
@@ -103,7 +103,7 @@ public sealed partial class VaultService
     /// <summary>Which objects of a kind a listing shows: all, with <paramref name="action"/> on the vault; otherwise those it covers one by one.</summary>
     internal Func<string, bool> Visibility(ObjectKind kind, string action)
     {
-        var decider = vault.Roles().Decider;
+        var decider = vault.Roles(VaultName).Decider;
         if (decider.Decide(Caller, action, RbacScope.Root).Allowed)
         {
             return _ => true;

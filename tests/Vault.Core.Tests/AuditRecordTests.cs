@@ -330,9 +330,31 @@ public sealed class AuditRecordTests : IDisposable
             {
                 var vault = NewVault();
                 vault.RotateDataKey();
-                var row = One(vault, () => Assert.Equal(1, vault.ReencryptSecrets().Moved));
+                // Each committed batch has a record of its own (step 6); the operation's record follows the last.
+                var before = AuditRows.LastId(vault.Path);
+                Assert.Equal(1, vault.ReencryptSecrets().Moved);
+                var rows = AuditRows.Read(vault.Path, before);
+                Assert.Equal(2, rows.Count);
+                Assert.StartsWith("Batch: 1 of 1 version(s) looked at, 1 moved to term 2", rows[0].Description);
+                Assert.Equal(rows[0].Hmac, rows[1].PrevHmac);
+                var row = rows[1];
                 Assert.StartsWith("1 version(s) moved to term 2", row.Description);
                 return new(row, null, Target());
+            }
+
+            case AuditOperations.VaultUpgrade:
+            {
+                // A vault file made before step 6 gains its MACs at its first open, in a record of its own.
+                var path = Fixtures.Step5Vault(home.Directory);
+                admin.RegisterVault(path, Name);
+                var before = AuditRows.LastId(path);
+                // The fixture's administrator is another principal: the read is denied, after the upgrade.
+                Throws(() => admin.Open(Name).GetSecret("db"), "AccessDenied");
+                var rows = AuditRows.Read(path, before);
+                Assert.Equal([AuditOperations.VaultUpgrade, AuditOperations.SecretGet], rows.Select(r => r.Operation));
+                Assert.Equal(rows[0].Hmac, rows[1].PrevHmac);
+                Assert.StartsWith("Metadata authenticated: 3 object(s), 5 version(s)", rows[0].Description);
+                return new(rows[0], null, "vault://fixture-kv");
             }
 
             case AuditOperations.VaultUpdate:

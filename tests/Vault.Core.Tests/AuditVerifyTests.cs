@@ -368,20 +368,24 @@ public sealed class AuditVerifyTests : IDisposable
         admin.CreateVault(Name);
         var vault = admin.Open(Name);
         vault.Set("db", "db-value");
-        Tamper(vault.Path, "DROP TABLE audit_record; DROP TABLE audit_head; PRAGMA user_version = 3;");
+        Tamper(vault.Path, BeforeStep6 + "DROP TABLE audit_record; DROP TABLE audit_head; PRAGMA user_version = 3;");
         Assert.Equal("3", AuditRows.Query(vault.Path, "PRAGMA user_version;"));
+        Unpin(admin, Name, vault.Path);
 
         var migrated = admin.Open(Name);
         Assert.Equal("db-value", migrated.GetSecret("db").Plain());
-        // 5 since the audit log's secret_name became object_name (schema 5).
-        Assert.Equal("5", AuditRows.Query(vault.Path, "PRAGMA user_version;"));
-        var first = Assert.Single(AuditRows.Read(vault.Path));
-        Assert.Equal((1L, AuditOperations.SecretGet, "Success"), (first.Seq, first.Operation, first.ResultType));
-        Assert.Equal(new byte[32], first.PrevHmac);
+        // 6 since metadata is authenticated (schema 6).
+        Assert.Equal("6", AuditRows.Query(vault.Path, "PRAGMA user_version;"));
+
+        // The chain starts at one with the upgrade that gave the vault its MACs, then the read.
+        var records = AuditRows.Read(vault.Path).ToList();
+        Assert.Equal([(1L, AuditOperations.VaultUpgrade, "Success"), (2L, AuditOperations.SecretGet, "Success")],
+            records.Select(r => (r.Seq, r.Operation, r.ResultType)));
+        Assert.Equal(new byte[32], records[0].PrevHmac);
 
         var result = migrated.VerifyAuditLog();
         Assert.True(result.IsValid, result.Message);
-        Assert.Equal(1, result.RecordCount);
-        Assert.Equal(3, migrated.GetAuditHead().SequenceNumber);
+        Assert.Equal(2, result.RecordCount);
+        Assert.Equal(4, migrated.GetAuditHead().SequenceNumber);
     }
 }

@@ -46,8 +46,13 @@ public sealed class IntegrityTests : IDisposable
         var vault = home.NewVault("app");
         var one = vault.Set("db", "one");
         vault.Set("db", "two");
+        var two = home.Manager.Open("app").GetSecretProperties("db").Version;
+        Tamper(vault.Path, $"UPDATE secret_version SET value = (SELECT value FROM secret_version WHERE version = '{two}') WHERE version = '{one.Version}';");
+        Throws(() => home.Manager.Open("app").GetSecret("db", one.Version), "SecretIntegrityFailed");
+
+        // A version renamed is caught before its value is opened, by its attributes' MAC (step 6).
         Tamper(vault.Path, $"UPDATE secret_version SET version = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' WHERE version = '{one.Version}';");
-        Throws(() => home.Manager.Open("app").GetSecret("db", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), "SecretIntegrityFailed");
+        Throws(() => home.Manager.Open("app").GetSecret("db", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), "MetadataIntegrityFailed");
 
         Tamper(vault.Path, "INSERT INTO keyring (term, purpose, wrapped_key, created) SELECT 2, purpose, wrapped_key, created FROM keyring WHERE term = 1;");
         Tamper(vault.Path, "UPDATE secret_version SET term = 2;");

@@ -513,12 +513,13 @@ public sealed class Pkcs11Tests : IDisposable
     {
         var vault = home.NewVault("old-vault");
         vault.Set("db", "v");
-        Tamper(vault.Path, """
+        Tamper(vault.Path, BeforeStep6 + """
             DROP TABLE audit_record; DROP TABLE audit_head;
             DROP TABLE role_assignment; DROP TABLE role_definition; ALTER TABLE vault DROP COLUMN rbac_version;
             ALTER TABLE keyring DROP COLUMN chain; ALTER TABLE keyring DROP COLUMN key_check; ALTER TABLE keyring DROP COLUMN mechanism;
             PRAGMA user_version = 1;
             """);
+        Unpin(home.Manager, "old-vault", vault.Path);
         Assert.Equal("v", home.Manager.Open("old-vault").GetSecret("db").Plain());
 
         // A vault from before roles existed: its first caller became its Administrator.

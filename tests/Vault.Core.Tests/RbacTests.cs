@@ -121,7 +121,8 @@ public sealed class RbacTests : IDisposable
     {
         var (admin, subject) = NewVault();
         var path = admin.Open("rbac-vault").Path;
-        Tamper(path, "DROP TABLE audit_record; DROP TABLE audit_head; DROP TABLE role_assignment; DROP TABLE role_definition; ALTER TABLE vault DROP COLUMN rbac_version; PRAGMA user_version = 2;");
+        Tamper(path, BeforeStep6 + "DROP TABLE audit_record; DROP TABLE audit_head; DROP TABLE role_assignment; DROP TABLE role_definition; ALTER TABLE vault DROP COLUMN rbac_version; PRAGMA user_version = 2;");
+        Unpin(subject, "rbac-vault", path);
 
         // The subject opens it first after the upgrade: the upgrade makes the subject its administrator, and only the subject.
         Assert.Equal("db-value", subject.Open("rbac-vault").GetSecret("db").Plain());
@@ -130,12 +131,15 @@ public sealed class RbacTests : IDisposable
         Throws(() => admin.Open("rbac-vault").GetSecret("db"), "AccessDenied");
         Throws(() => admin.GetVault("rbac-vault"), "AccessDenied");
 
-        // Emptied behind Vault's back, at version 3: nobody is claimed, not even the next caller.
+        // Emptied behind Vault's back: nobody is claimed, not even the next caller, and (since step 6)
+        // the roles no longer match the digest the vault's state holds, so nothing is decided on them.
         Tamper(path, "DELETE FROM role_assignment; UPDATE vault SET rbac_version = rbac_version + 1;");
-        Throws(() => admin.Open("rbac-vault").GetSecret("db"), "AccessDenied");
-        Throws(() => subject.Open("rbac-vault").GetSecret("db"), "AccessDenied");
-        Assert.Empty(subject.Open("rbac-vault").ListSecrets());
-        Throws(() => admin.Open("rbac-vault").GetRoleAssignments().ToList(), "AccessDenied");
+        Throws(() => admin.Open("rbac-vault").GetSecret("db"), "MetadataIntegrityFailed");
+        var refused = Throws(() => subject.Open("rbac-vault").GetSecret("db"), "MetadataIntegrityFailed");
+        Assert.Contains("roles", refused.Message);
+        Throws(() => subject.Open("rbac-vault").ListSecrets().ToList(), "MetadataIntegrityFailed");
+        Throws(() => admin.Open("rbac-vault").GetRoleAssignments().ToList(), "MetadataIntegrityFailed");
+        Assert.Equal("0", AuditRows.Query(path, "SELECT count(*) FROM role_assignment;"));
     }
 
     [Fact]

@@ -92,6 +92,30 @@ public static class TestValues
         command.ExecuteNonQuery();
     }
 
+    /// <summary>
+    /// SQL that takes a vault file back to before step 6 (schema 5): its MACs and state columns gone.
+    /// A test that makes a vault "from before" also forgets the fingerprint its registration pinned
+    /// (<see cref="Unpin"/>), as a registration made before step 6 never had one.
+    /// </summary>
+    public const string BeforeStep6 = """
+        ALTER TABLE vault DROP COLUMN objects_count; ALTER TABLE vault DROP COLUMN objects_digest;
+        ALTER TABLE vault DROP COLUMN roles_digest; ALTER TABLE vault DROP COLUMN keyring_digest;
+        ALTER TABLE vault DROP COLUMN first_record_hmac; ALTER TABLE vault DROP COLUMN mac;
+        ALTER TABLE secret DROP COLUMN version_count; ALTER TABLE secret DROP COLUMN latest_version;
+        ALTER TABLE secret DROP COLUMN latest_mac; ALTER TABLE secret DROP COLUMN versions_digest; ALTER TABLE secret DROP COLUMN mac;
+        ALTER TABLE secret_version DROP COLUMN ordinal; ALTER TABLE secret_version DROP COLUMN mac;
+        ALTER TABLE role_definition DROP COLUMN mac; ALTER TABLE role_assignment DROP COLUMN mac;
+        ALTER TABLE audit_head DROP COLUMN state_mac;
+        PRAGMA user_version = 5;
+        """;
+
+    /// <summary>Registers <paramref name="name"/> again in <paramref name="manager"/>'s registry, its pinned fingerprint forgotten.</summary>
+    public static void Unpin(VaultManager manager, string name, string path)
+    {
+        VaultCache.Evict(path);
+        manager.RegisterVault(path, name, replace: true);
+    }
+
     public static VaultException Throws(Action action, string errorId)
     {
         var ex = Assert.Throws<VaultException>(action);

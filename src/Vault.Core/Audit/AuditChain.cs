@@ -20,7 +20,12 @@ internal static class AuditChain
     /// Returns the stored row (with its id, sequence number and HMAC). When the head does not verify
     /// or is not the last record, the record goes in unchained and the head stays as it is.
     /// </summary>
-    public static AuditRow Append(IAuditStore log, CryptoBarrier barrier, AuditRow record)
+    /// <param name="stateMac">
+    /// Writes the vault's state for this operation and returns its MAC, for the head to bind; given
+    /// the record as stored (its HMAC, for a log's first record). Called whether or not the record
+    /// goes in chained: the state must be written either way.
+    /// </param>
+    public static AuditRow Append(IAuditStore log, CryptoBarrier barrier, AuditRow record, Func<AuditRow, byte[]?>? stateMac = null)
     {
         // Held until the transaction ends: where several writers are in at once, this orders them.
         var head = log.LockHead();
@@ -30,7 +35,9 @@ internal static class AuditChain
             // evidence (a cut tail would vanish). The operation is still recorded, outside the chain,
             // and the damage stays for VerifyAuditLog to name.
             var unchained = record with { Seq = null, PrevHmac = null, Hmac = null };
-            return unchained with { Id = log.Insert(unchained) };
+            unchained = unchained with { Id = log.Insert(unchained) };
+            stateMac?.Invoke(unchained);
+            return unchained;
         }
 
         var chained = record with
@@ -40,8 +47,13 @@ internal static class AuditChain
         };
         chained = chained with { Hmac = RecordHmac(barrier, chained) };
         var id = log.Insert(chained);
-        log.WriteHead(new AuditHeadRow(chained.Seq!.Value, chained.Hmac!, chained.Time, HeadHmac(barrier, chained.Seq.Value, chained.Hmac!, chained.Time)));
-        return chained with { Id = id };
+        chained = chained with { Id = id };
+        var state = stateMac?.Invoke(chained);
+        log.WriteHead(new AuditHeadRow(chained.Seq!.Value, chained.Hmac!, chained.Time, HeadHmac(barrier, chained.Seq.Value, chained.Hmac!, chained.Time, state))
+        {
+            StateMac = state,
+        });
+        return chained;
     }
 
     /// <summary>Whether a new record may follow the head: it verifies and no record is past it (none at all without a head).</summary>
@@ -65,9 +77,9 @@ internal static class AuditChain
         }
     }
 
-    public static byte[] HeadHmac(CryptoBarrier barrier, long seq, byte[] recordHmac, long time)
+    public static byte[] HeadHmac(CryptoBarrier barrier, long seq, byte[] recordHmac, long time, byte[]? stateMac = null)
     {
-        var canonical = AuditRecordFormat.OfHead(seq, recordHmac, time);
+        var canonical = AuditRecordFormat.OfHead(seq, recordHmac, time, stateMac);
         try
         {
             return barrier.AuditMac(canonical.Written);
@@ -81,7 +93,7 @@ internal static class AuditChain
     /// <summary>Whether the head's own HMAC matches it.</summary>
     public static bool HeadMatches(CryptoBarrier barrier, AuditHeadRow head)
     {
-        var canonical = AuditRecordFormat.OfHead(head.Seq, head.Hmac, head.Time);
+        var canonical = AuditRecordFormat.OfHead(head.Seq, head.Hmac, head.Time, head.StateMac);
         try
         {
             return barrier.AuditMacMatches(canonical.Written, head.HeadHmac);

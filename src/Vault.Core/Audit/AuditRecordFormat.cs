@@ -16,6 +16,7 @@ internal static class AuditRecordFormat
     /// <summary>The first bytes of every record's canonical form.</summary>
     public static readonly byte[] RecordLabel = Encoding.ASCII.GetBytes("Vault audit record v1");
     private static readonly byte[] HeadLabel = Encoding.ASCII.GetBytes("Vault audit head v1");
+    private static readonly byte[] BoundHeadLabel = Encoding.ASCII.GetBytes("Vault audit head v2");
 
     /// <summary>The fields a record's HMAC covers, in order: every stored field but the id and the HMAC itself.</summary>
     private static readonly AuditField[] Covered =
@@ -74,14 +75,23 @@ internal static class AuditRecordFormat
         }
     }
 
-    /// <summary>The head's canonical bytes: the last sequence number, its record's HMAC and the time.</summary>
-    public static Canonical OfHead(long seq, ReadOnlySpan<byte> recordHmac, long time)
+    /// <summary>
+    /// The head's canonical bytes: the last sequence number, its record's HMAC and the time; since
+    /// step 6 (v2) also the vault's state MAC when the head was written, so the head vouches for the
+    /// state and an older state put back shows.
+    /// </summary>
+    public static Canonical OfHead(long seq, ReadOnlySpan<byte> recordHmac, long time, byte[]? stateMac = null)
     {
-        var canonical = new Canonical(128);
-        canonical.Raw(HeadLabel);
+        var canonical = new Canonical(160);
+        canonical.Raw(stateMac is null ? HeadLabel : BoundHeadLabel);
         canonical.Int(seq);
         canonical.Bytes(recordHmac);
         canonical.Int(time);
+        if (stateMac is not null)
+        {
+            canonical.Bytes(stateMac);
+        }
+
         return canonical;
     }
 

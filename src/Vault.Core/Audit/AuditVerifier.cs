@@ -16,6 +16,19 @@ internal static class AuditVerifier
     public const string Reordered = "Reordered";
     public const string Truncated = "Truncated";
     public const string RolledBack = "RolledBack";
+    public const string Forged = "Forged";
+
+    /// <summary>
+    /// The errors an operation can fail with before the keyring opens, when there is no key to chain
+    /// its record with. An unchained entry with any other (or a success) was not written by Vault.
+    /// </summary>
+    private static readonly string[] BeforeTheKeyring =
+    [
+        "KeyProtectorUnavailable", "KeyProtectorLocked", "HsmLoginFailed", "HsmPinLocked", "HsmTokenNotFound", "HsmLibraryNotFound",
+        "HsmOperationFailed", "HsmMechanismUnsupported", "RootKeyNotFound", "KeyringIntegrityFailed", "KeyFileInsecure",
+        "Pkcs11LibraryNotTrusted", "VaultStorageFailed", "AccessDenied", "InvalidKeyProtectorOptions", "KeyringBackupInvalid",
+        "WeakKeyringPassword", "AuditWriteFailed",
+    ];
 
     public static VaultAuditVerification Verify(IVaultStore store, CryptoBarrier barrier, string vaultName, VaultAuditHead? expected, Func<AuditHeadRow, VaultAuditHead> toHead)
     {
@@ -23,11 +36,13 @@ internal static class AuditVerifier
         using var mac = barrier.NewAuditVerifier();
         var log = db.Audit;
         var headRow = log.ReadHead();
+        var firstRecord = db.Settings.Read().FirstRecordHmac;
         var head = headRow is null ? null : toHead(headRow);
         var unchained = log.CountUnchained();
         long count = 0, lastSeq = 0;
         var lastHmac = (byte[])AuditChain.Genesis.Clone();
         byte[]? anchoredHmac = null;
+        byte[]? firstHmac = null;
 
         VaultAuditVerification Bad(string problem, long seq, string message) => new()
         {
@@ -86,6 +101,11 @@ internal static class AuditVerifier
                     anchoredHmac = recordHmac.ToArray();
                 }
 
+                if (seq == 1)
+                {
+                    firstHmac = recordHmac.ToArray();
+                }
+
                 count++;
                 lastSeq = seq;
                 if (recordHmac.Length != lastHmac.Length)
@@ -99,6 +119,21 @@ internal static class AuditVerifier
         finally
         {
             canonical.Dispose();
+        }
+
+        // The vault's state holds its first record's HMAC (the creation's, or the upgrade's): a log
+        // wiped, or replaced by another, does not start with it.
+        if (firstRecord is not null)
+        {
+            if (count == 0)
+            {
+                return Bad(Removed, 1, "the log has none of its records, not even the first (the vault's creation): it was wiped.");
+            }
+
+            if (firstHmac is null || !firstHmac.AsSpan().SequenceEqual(firstRecord))
+            {
+                return Bad(Edited, 1, "the first record is not the one the vault's state names (its creation): the log was replaced.");
+            }
         }
 
         if (headRow is null)
@@ -139,6 +174,16 @@ internal static class AuditVerifier
             {
                 return Bad(RolledBack, expected.SequenceNumber,
                     $"record {expected.SequenceNumber} is not the anchored one: the log was rolled back and written again since the head was anchored.");
+            }
+        }
+
+        foreach (var entry in log.Query(new AuditQuery { UnchainedOnly = true, OldestFirst = true }))
+        {
+            var errorId = entry.Description?.Split(':', 2)[0];
+            if (entry.ResultType == "Success" || errorId is null || !BeforeTheKeyring.Contains(errorId, StringComparer.Ordinal))
+            {
+                return Bad(Forged, lastSeq + 1,
+                    $"the unchained entry {entry.Id} ({entry.Operation} {entry.ResultType} by {entry.CallerName ?? entry.CallerId}) is not a failure before the keyring opened, the only kind Vault writes unchained: someone wrote it into the file.");
             }
         }
 

@@ -5,12 +5,47 @@ namespace Vault.Core.Authorization;
 /// <summary>A vault's roles and assignments as last read, at a version, with the decider built from them.</summary>
 internal sealed record RoleCache(long Version, AccessDecider Decider, IReadOnlyList<VaultRoleDefinition> Roles, IReadOnlyList<RoleAssignmentRow> Assignments)
 {
-    /// <summary>Reads both, and their version, from one snapshot.</summary>
-    public static RoleCache Load(IRoleStore store)
+    /// <summary>Whether every row was checked against its MAC and the set against the vault's state (only where the keyring was open).</summary>
+    public bool Verified { get; init; }
+
+    /// <summary>
+    /// Reads both, and their version, from one snapshot. With the barrier, every row must match its
+    /// MAC and the rows together the digest the vault's state holds: a row copied, edited, deleted or
+    /// put back is refused (MetadataIntegrityFailed, target "roles"), and no decision is made from it.
+    /// Without it (tab completion, which opens no keyring) the rows are read unchecked.
+    /// </summary>
+    public static RoleCache Load(IVaultTransaction tx, Crypto.CryptoBarrier? barrier, string vaultName)
     {
+        var store = tx.Roles;
         var assignments = store.ReadAssignments();
-        var roles = BuiltInRoles.All.Concat(store.ReadDefinitions().Select(RoleFromRow)).ToList();
-        return new RoleCache(store.Version(), new AccessDecider(roles, assignments.Select(AssignmentFromRow)), roles, assignments);
+        var definitions = store.ReadDefinitions();
+        if (barrier is not null)
+        {
+            var state = Integrity.VaultState.Check(barrier, vaultName, tx.Settings.Read());
+            foreach (var definition in definitions)
+            {
+                if (definition.Mac is null || !definition.Mac.AsSpan().SequenceEqual(Integrity.MetadataFormat.Role(barrier, definition)))
+                {
+                    throw VaultErrors.MetadataIntegrityFailed(vaultName, "roles", $"the role definition '{definition.Name}' does not match its MAC.");
+                }
+            }
+
+            foreach (var assignment in assignments)
+            {
+                if (assignment.Mac is null || !assignment.Mac.AsSpan().SequenceEqual(Integrity.MetadataFormat.Assignment(barrier, assignment)))
+                {
+                    throw VaultErrors.MetadataIntegrityFailed(vaultName, "roles", $"the role assignment {assignment.Id} (to {assignment.PrincipalId} at {assignment.Scope}) does not match its MAC.");
+                }
+            }
+
+            if (!Integrity.Digest.Same(Integrity.Digest.Of(definitions.Select(d => d.Mac!).Concat(assignments.Select(a => a.Mac!))), state.RolesDigest))
+            {
+                throw VaultErrors.MetadataIntegrityFailed(vaultName, "roles", "the role definitions and assignments are not the set the vault's state holds: one was deleted or put back.");
+            }
+        }
+
+        var roles = BuiltInRoles.All.Concat(definitions.Select(RoleFromRow)).ToList();
+        return new RoleCache(store.Version(), new AccessDecider(roles, assignments.Select(AssignmentFromRow)), roles, assignments) { Verified = barrier is not null };
     }
 
     public static VaultRoleDefinition RoleFromRow(RoleDefinitionRow row) => new()

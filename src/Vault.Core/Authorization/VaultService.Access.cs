@@ -17,7 +17,7 @@ public sealed partial class VaultService
     {
         pattern ??= NamePattern.All;
         var roles = Run(Operation(AuditOperations.RoleDefinitionList).Property("pattern", pattern.ToString()).Requires(VaultActions.RoleDefinitionRead), _ =>
-            vault.Roles().Roles
+            vault.Roles(VaultName).Roles
                 .Where(r => pattern.IsMatch(r.Name))
                 .Select(r => WithVault(r))
                 .ToList());
@@ -64,7 +64,8 @@ public sealed partial class VaultService
             throw VaultErrors.RoleDefinitionExists(name, VaultName);
         }
 
-        roles.InsertDefinition(row);
+        roles.InsertDefinition(row with { Mac = Integrity.MetadataFormat.Role(op.Barrier, row) });
+        op.State.Roles();
         op.Description = $"DataActions {string.Join(", ", actions)}; NotDataActions {string.Join(", ", notActions)}.";
         op.Commit();
         return WithVault(RoleCache.RoleFromRow(row));
@@ -114,6 +115,7 @@ public sealed partial class VaultService
         }
 
         roles.DeleteDefinition(row.Id);
+        op.State.Roles();
     });
 
     /// <summary>Assignments, optionally only those of a principal (name or id), at a scope, or of a role.</summary>
@@ -124,7 +126,7 @@ public sealed partial class VaultService
     private List<VaultRoleAssignment> ListAssignments(string? principal, string? scope, string? roleName)
     {
         Authorize(VaultActions.RoleAssignmentRead, RbacScope.Root);
-        var access = vault.Roles();
+        var access = vault.Roles(VaultName);
         var normalizedScope = scope is null ? null : RbacScope.Normalize(scope);
         return access.Assignments
             .Where(a => principal is null
@@ -162,7 +164,8 @@ public sealed partial class VaultService
                 throw VaultErrors.RoleAssignmentExists(principal.ToString(), role.Name, normalized, VaultName);
             }
 
-            roles.InsertAssignment(row);
+            roles.InsertAssignment(row with { Mac = Integrity.MetadataFormat.Assignment(op.Barrier, row) });
+            op.State.Roles();
             op.Description = $"{role.Name} for {principal} at {normalized}.";
             op.Commit();
             return ToAssignment(row, [role]);
@@ -173,7 +176,7 @@ public sealed partial class VaultService
     public VaultRoleAssignment RemoveRoleAssignment(Guid id) =>
         Run(Operation(AuditOperations.RoleAssignmentDelete).Property("assignmentId", id.ToString()).Requires(VaultActions.RoleAssignmentDelete), op =>
         {
-            var roleDefinitions = vault.Roles().Roles;
+            var roleDefinitions = vault.Roles(VaultName).Roles;
             var roles = op.Transaction.Roles;
             var assignments = roles.ReadAssignments();
             var row = assignments.FirstOrDefault(a => a.Id == id) ?? throw VaultErrors.RoleAssignmentNotFound(VaultName, id.ToString());
@@ -185,6 +188,7 @@ public sealed partial class VaultService
             }
 
             roles.DeleteAssignment(id);
+            op.State.Roles();
             var removed = ToAssignment(row, roleDefinitions);
             op.Description = $"{removed.RoleDefinitionName} for {row.PrincipalName ?? row.PrincipalId} ({row.PrincipalId}) at {row.Scope}.";
             return removed;
@@ -232,7 +236,7 @@ public sealed partial class VaultService
                 Authorize(VaultActions.RoleAssignmentRead, RbacScope.Root);
             }
 
-            var decision = vault.Roles().Decider.Decide(subject, action, normalized);
+            var decision = vault.Roles(VaultName).Decider.Decide(subject, action, normalized);
             op.Description = decision.Allowed ? $"Allowed: {decision.GrantedBy}." : "Denied.";
             return decision;
         });
@@ -244,16 +248,16 @@ public sealed partial class VaultService
     /// <summary>The built-in and custom role names, when the caller may read role definitions; otherwise the built-in ones. Completion: nothing is recorded.</summary>
     public IReadOnlyList<string> CompleteRoleNames()
     {
-        if (!vault.Roles().Decider.Decide(Caller, VaultActions.RoleDefinitionRead, RbacScope.Root).Allowed)
+        if (!vault.Roles(VaultName).Decider.Decide(Caller, VaultActions.RoleDefinitionRead, RbacScope.Root).Allowed)
         {
             return BuiltInRoles.All.Select(r => r.Name).ToList();
         }
 
-        return vault.Roles().Roles.Select(r => r.Name).ToList();
+        return vault.Roles(VaultName).Roles.Select(r => r.Name).ToList();
     }
 
     private VaultRoleDefinition FindRole(string name) =>
-        vault.Roles().Roles.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))
+        vault.Roles(VaultName).Roles.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))
         ?? throw VaultErrors.RoleDefinitionNotFound(name, VaultName);
 
     private VaultRoleDefinition WithVault(VaultRoleDefinition role) => new()

@@ -278,6 +278,14 @@ internal sealed class CryptoBarrier : IDisposable
     public string ValueHmac(ReadOnlySpan<byte> value) =>
         "hmac-sha256:" + Convert.ToHexStringLower(HMACSHA256.HashData(keyring.AuditHashKey, value));
 
+    // ---- metadata -----------------------------------------------------------------------------
+
+    /// <summary>HMAC-SHA256 under the metadata key of a row's canonical bytes (Integrity/MetadataFormat).</summary>
+    public byte[] MetadataMac(ReadOnlySpan<byte> canonical) => AuditMacs.Compute(keyring.MetadataKey, canonical);
+
+    /// <summary>Whether <paramref name="mac"/> is the metadata MAC of <paramref name="canonical"/>, compared in constant time.</summary>
+    public bool MetadataMacMatches(ReadOnlySpan<byte> canonical, ReadOnlySpan<byte> mac) => AuditMacs.Matches(keyring.MetadataKey, canonical, mac);
+
     // ---- helpers ------------------------------------------------------------------------------
 
     private static byte[] Unwrap(IKeyProtector protector, Guid vaultId, KeyringRow row, string vaultName)

@@ -15,6 +15,7 @@ internal sealed class Keyring : IDisposable
     private readonly Dictionary<int, byte[]> keys = new();
     private byte[]? auditKey;
     private byte[]? auditHashKey;
+    private byte[]? metadataKey;
     private bool disposed;
 
     public Keyring(Guid vaultId, Guid keyringId)
@@ -91,6 +92,7 @@ internal sealed class Keyring : IDisposable
             {
                 auditKey = Derive(pinned, "Vault audit record MAC v1");
                 auditHashKey = Derive(pinned, "Vault audit value hash v1");
+                metadataKey = Derive(pinned, "Vault metadata MAC v1");
                 Fingerprint = IdentityFingerprint(pinned);
             }
         }
@@ -104,6 +106,9 @@ internal sealed class Keyring : IDisposable
 
     /// <summary>The key under which a sensitive request field (a secret's value) is stored as an HMAC.</summary>
     public ReadOnlySpan<byte> AuditHashKey => Derived(ref auditHashKey);
+
+    /// <summary>The key of the MACs over everything stored that decides behaviour (attributes, settings, roles, keyring rows).</summary>
+    public ReadOnlySpan<byte> MetadataKey => Derived(ref metadataKey);
 
     private ReadOnlySpan<byte> Derived(ref byte[]? key)
     {
@@ -167,6 +172,7 @@ internal sealed class Keyring : IDisposable
             {
                 CryptographicOperations.ZeroMemory(auditKey);
                 CryptographicOperations.ZeroMemory(auditHashKey);
+                CryptographicOperations.ZeroMemory(metadataKey);
             }
         }
     }

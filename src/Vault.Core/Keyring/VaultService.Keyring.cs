@@ -34,6 +34,7 @@ public sealed partial class VaultService
 
         using var term = barrier.Rotate(protector, Now);
         keyring.Insert(term.Row);
+        op.State.Keyring();
         op.Description = $"Keyring term {term.Term} is now the active data key.";
         op.Commit();
         term.Activate();
@@ -191,8 +192,9 @@ public sealed partial class VaultService
                 }
             }
 
-            db.Commit();
             seen += batch.Count;
+            op.RecordProgress(db, $"Batch: {seen} of {Math.Max(total, seen)} version(s) looked at, {moved} moved to term {term} so far.");
+            db.Commit();
             progress?.Report((seen, Math.Max(total, seen)));
         }
 
@@ -218,7 +220,8 @@ public sealed partial class VaultService
                 db.Keyring.UpdateWrap(term.Term, term.WrappedKey, term.Mechanism, term.KeyCheck);
             }
 
-            db.Settings.UpdateKeyProtector(protector.Settings.ToJson());
+            op.State.Keyring();
+            op.State.Settings(row => row with { KeyProtector = protector.Settings.ToJson() });
             op.Commit();
         }
         catch

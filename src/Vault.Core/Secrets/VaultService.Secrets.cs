@@ -3,6 +3,7 @@ using System.Security;
 using System.Security.Cryptography;
 using System.Text.Unicode;
 using Vault.Core.Authorization;
+using Vault.Core.Integrity;
 using Vault.Core.Resources;
 using Vault.Core.Storage;
 
@@ -64,9 +65,10 @@ public sealed partial class VaultService
         op.Property("valueHmac", op.Barrier.ValueHmac(utf8Value));
         var objects = op.Transaction.Objects;
         FollowRotation(op);
-        var secret = FindUndeleted(objects, name, now);
+        var existing = FindUndeleted(op, name, now);
+        var secret = existing?.Object;
+        var latest = existing?.Version;
         var stored = secret ?? objects.Insert(Secrets, name, now);
-        var latest = secret is null ? null : objects.LatestVersion(secret);
         var sealedValue = op.Barrier.Seal(Secrets, name, version, utf8Value, out var term);
         var row = new VersionRow
         {
@@ -81,10 +83,13 @@ public sealed partial class VaultService
             Term = term,
             Value = sealedValue,
         };
+        (stored, row) = ObjectIntegrity.Append(op.Barrier, stored, row);
         objects.InsertVersion(stored, row);
-        op.ObjectName = secret?.Name ?? name;
+        objects.WriteState(stored);
+        op.State.Object(secret, stored);
+        op.ObjectName = stored.Name;
         op.Description = secret is null ? "A new secret, its first version." : "A new version.";
-        return Properties(secret?.Name ?? name, row);
+        return Properties(stored.Name, row);
     }
 
     /// <summary>
@@ -107,7 +112,7 @@ public sealed partial class VaultService
         var operation = Operation(Secrets.Operations.Get).On(Secrets, name, version).Requires(VaultActions.SecretGet);
         return Run(operation, op =>
         {
-            var (secret, row) = FindVersion(op.Transaction.Objects, name, version, withValue: true);
+            var (secret, row) = FindVersion(op, name, version, withValue: true);
             op.ObjectName = secret.Name;
             op.Version = row.Version;
             if (!row.Enabled)
@@ -136,7 +141,7 @@ public sealed partial class VaultService
         var operation = Operation(Secrets.Operations.GetMetadata).On(Secrets, name, version).Requires(VaultActions.SecretReadMetadata);
         return Run(operation, op =>
         {
-            var (secret, row) = FindVersion(op.Transaction.Objects, name, version, withValue: false);
+            var (secret, row) = FindVersion(op, name, version, withValue: false);
             op.ObjectName = secret.Name;
             op.Version = row.Version;
             return Properties(secret.Name, row);
@@ -194,16 +199,67 @@ public sealed partial class VaultService
 
     private Func<string, bool> SecretVisibility() => Visibility(Secrets, VaultActions.SecretReadMetadata);
 
+    /// <remarks>
+    /// Each object is checked against its MAC as it is read; one that fails is left out, the rest are
+    /// listed, and the listing ends with MetadataIntegrityFailed naming every one left out.
+    /// </remarks>
     private IEnumerable<VaultSecretProperties> StreamSecrets(NamePattern pattern, Func<string, bool> visible, string? afterName)
     {
-        using var db = vault.Store.Connect();
-        foreach (var (secret, row) in db.Objects.ListLatest(Secrets, deleted: false, pattern.Prefix, afterName))
+        // The keyring the listing's operation opened; tab completion, which opens none, checks nothing.
+        var barrier = vault.HeldBarrier;
+        List<VaultException>? damaged = null;
+        using (var db = vault.Store.Connect())
         {
-            Request.Cancellation.ThrowIfCancellationRequested();
-            if (pattern.IsMatch(secret.Name) && visible(secret.Name))
+            foreach (var (secret, row) in db.Objects.ListLatest(Secrets, deleted: false, pattern.Prefix, afterName))
             {
+                Request.Cancellation.ThrowIfCancellationRequested();
+                if (!pattern.IsMatch(secret.Name) || !visible(secret.Name))
+                {
+                    continue;
+                }
+
+                if (Damage(barrier, secret, row) is { } damage)
+                {
+                    (damaged ??= []).Add(damage);
+                    continue;
+                }
+
                 yield return Properties(secret.Name, row);
             }
+        }
+
+        ThrowDamaged(damaged);
+    }
+
+    private VaultException? Damage(Crypto.CryptoBarrier? barrier, ObjectRow secret, VersionRow latest)
+    {
+        if (barrier is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            ObjectIntegrity.CheckLatest(barrier, VaultName, secret, latest);
+            return null;
+        }
+        catch (VaultException ex)
+        {
+            return ex;
+        }
+    }
+
+    private void ThrowDamaged(List<VaultException>? damaged)
+    {
+        if (damaged is { Count: 1 })
+        {
+            throw damaged[0];
+        }
+
+        if (damaged is { Count: > 1 })
+        {
+            throw VaultErrors.MetadataIntegrityFailed(VaultName, string.Join(", ", damaged.Select(d => d.Target)),
+                string.Join(" ", damaged.Select(d => d.Message)));
         }
     }
 
@@ -213,13 +269,15 @@ public sealed partial class VaultService
         var operation = Operation(Secrets.Operations.ListVersions).On(Secrets, name).Requires(VaultActions.SecretReadMetadata);
         var secret = Run(operation, op =>
         {
-            var found = op.Transaction.Objects.Find(Secrets, name);
+            var objects = op.Transaction.Objects;
+            var found = objects.Find(Secrets, name);
             if (found is null || found.IsDeleted)
             {
                 throw VaultErrors.SecretNotFound(name, VaultName);
             }
 
             op.ObjectName = found.Name;
+            ObjectIntegrity.CheckAll(op.Barrier, VaultName, found, objects.ListVersions(found, withValue: false, oldestFirst: true).ToList());
             return found;
         });
         return StreamVersions(secret);
@@ -278,14 +336,7 @@ public sealed partial class VaultService
             SecretRules.ValidateContentType(name, update.ContentType);
             var tags = update.Tags is null ? null : TagsJson.Serialize(SecretRules.ValidateTags(name, update.Tags));
             var objects = op.Transaction.Objects;
-            var secret = objects.Find(Secrets, name);
-            if (secret is null || secret.IsDeleted)
-            {
-                throw VaultErrors.SecretNotFound(name, VaultName);
-            }
-
-            var row = (version is null ? objects.LatestVersion(secret) : objects.GetVersion(secret, version, withValue: false))
-                ?? throw VaultErrors.SecretVersionNotFound(secret.Name, version!, VaultName);
+            var (secret, row) = FindVersion(op, name, version, withValue: false);
             op.ObjectName = secret.Name;
             op.Version = row.Version;
             if (update.IsEmpty)
@@ -304,7 +355,11 @@ public sealed partial class VaultService
                 Updated = Now,
             };
             SecretRules.ValidateValidity(secret.Name, UnixTime.FromMs(changed.NotBefore), UnixTime.FromMs(changed.Expires));
-            objects.UpdateVersionAttributes(secret, changed);
+            var (state, sealedVersion) = ObjectIntegrity.Update(op.Barrier, secret, row, changed);
+            changed = sealedVersion;
+            objects.UpdateVersionAttributes(state, changed);
+            objects.WriteState(state);
+            op.State.Object(secret, state);
             op.Description = "Changed: " + string.Join(", ", update.ChangedNames());
             return Properties(secret.Name, changed);
         });
@@ -320,18 +375,23 @@ public sealed partial class VaultService
         {
             var now = Now;
             var db = op.Transaction;
-            db.Objects.PurgeExpired(now);
+            PurgeExpired(op, now);
             var found = db.Objects.FindLatest(Secrets, name, withValue: false);
             if (found is not { } f || f.Object.IsDeleted)
             {
                 throw VaultErrors.SecretNotFound(name, VaultName);
             }
 
-            var purgeAt = now + (long)TimeSpan.FromDays(db.Settings.Read().RetentionDays).TotalMilliseconds;
-            db.Objects.MarkDeleted(f.Object, now, purgeAt);
+            ObjectIntegrity.CheckLatest(op.Barrier, VaultName, f.Object, f.Version);
+            // The purge date comes from the retention: only as the audit head vouches for it.
+            op.State.RequireBound();
+            var purgeAt = now + (long)TimeSpan.FromDays(op.State.Row.RetentionDays).TotalMilliseconds;
+            var deleted = ObjectIntegrity.Seal(op.Barrier, f.Object with { Deleted = now, ScheduledPurge = purgeAt });
+            db.Objects.WriteState(deleted);
+            op.State.Object(f.Object, deleted);
             op.ObjectName = f.Object.Name;
             op.Description = $"Recoverable until {UnixTime.FromMs(purgeAt):O}.";
-            return Deleted(f.Object with { Deleted = now, ScheduledPurge = purgeAt }, f.Version);
+            return Deleted(deleted, f.Version);
         });
     }
 
@@ -354,16 +414,31 @@ public sealed partial class VaultService
     private IEnumerable<DeletedVaultSecret> StreamDeleted(NamePattern pattern, Func<string, bool> visible, string? afterName)
     {
         var now = Now;
-        using var db = vault.Store.Connect();
-        foreach (var (secret, row) in db.Objects.ListLatest(Secrets, deleted: true, pattern.Prefix, afterName))
+        // The keyring the listing's operation opened; tab completion, which opens none, checks nothing.
+        var barrier = vault.HeldBarrier;
+        List<VaultException>? damaged = null;
+        using (var db = vault.Store.Connect())
         {
-            Request.Cancellation.ThrowIfCancellationRequested();
-            // Past retention means purged, whether or not a write has swept it away yet.
-            if (secret.ScheduledPurge > now && pattern.IsMatch(secret.Name) && visible(secret.Name))
+            foreach (var (secret, row) in db.Objects.ListLatest(Secrets, deleted: true, pattern.Prefix, afterName))
             {
+                Request.Cancellation.ThrowIfCancellationRequested();
+                // Past retention means purged, whether or not a write has swept it away yet.
+                if (!(secret.ScheduledPurge > now && pattern.IsMatch(secret.Name) && visible(secret.Name)))
+                {
+                    continue;
+                }
+
+                if (Damage(barrier, secret, row) is { } damage)
+                {
+                    (damaged ??= []).Add(damage);
+                    continue;
+                }
+
                 yield return Deleted(secret, row);
             }
         }
+
+        ThrowDamaged(damaged);
     }
 
     public DeletedVaultSecret GetDeletedSecret(string name)
@@ -377,6 +452,7 @@ public sealed partial class VaultService
                 throw VaultErrors.DeletedSecretNotFound(name, VaultName);
             }
 
+            ObjectIntegrity.CheckLatest(op.Barrier, VaultName, f.Object, f.Version);
             op.ObjectName = f.Object.Name;
             return Deleted(f.Object, f.Version);
         });
@@ -389,14 +465,17 @@ public sealed partial class VaultService
         return Run(operation, op =>
         {
             var objects = op.Transaction.Objects;
-            objects.PurgeExpired(Now);
+            PurgeExpired(op, Now);
             var found = objects.FindLatest(Secrets, name, withValue: false);
             if (found is not { } f || !f.Object.IsDeleted)
             {
                 throw VaultErrors.DeletedSecretNotFound(name, VaultName);
             }
 
-            objects.MarkRecovered(f.Object);
+            ObjectIntegrity.CheckLatest(op.Barrier, VaultName, f.Object, f.Version);
+            var recovered = ObjectIntegrity.Seal(op.Barrier, f.Object with { Deleted = null, ScheduledPurge = null });
+            objects.WriteState(recovered);
+            op.State.Object(f.Object, recovered);
             op.ObjectName = f.Object.Name;
             return Properties(f.Object.Name, f.Version);
         });
@@ -409,30 +488,25 @@ public sealed partial class VaultService
         Run(operation, op =>
         {
             var db = op.Transaction;
-            db.Objects.PurgeExpired(Now);
+            PurgeExpired(op, Now);
             var secret = db.Objects.Find(Secrets, name);
             if (secret is null || !secret.IsDeleted)
             {
                 throw VaultErrors.DeletedSecretNotFound(name, VaultName);
             }
 
-            if (db.Settings.Read().PurgeProtection)
+            ObjectIntegrity.CheckObject(op.Barrier, VaultName, secret);
+            // Purge protection, once on, stays on: only a state the audit head vouches for can say it is off.
+            op.State.RequireBound();
+            if (op.State.Row.PurgeProtection)
             {
                 throw VaultErrors.SecretPurgeProtected(secret.Name, VaultName, UnixTime.FromMs(secret.ScheduledPurge!.Value));
             }
 
             db.Objects.Delete(secret);
+            op.State.Object(secret, null);
             op.ObjectName = secret.Name;
         });
-    }
-
-    /// <summary>Purges deleted secrets whose retention has ended; returns how many. Housekeeping: no caller asks for it.</summary>
-    internal int PurgeExpired()
-    {
-        using var db = vault.Store.BeginWrite();
-        var purged = db.Objects.PurgeExpired(Now);
-        db.Commit();
-        return purged;
     }
 
     // ---- backup and restore -----------------------------------------------------------------
@@ -453,7 +527,9 @@ public sealed partial class VaultService
                     throw VaultErrors.SecretNotFound(name, VaultName);
                 }
 
-                foreach (var row in objects.ListVersions(secret, withValue: true, oldestFirst: true))
+                var rows = objects.ListVersions(secret, withValue: true, oldestFirst: true).ToList();
+                ObjectIntegrity.CheckAll(op.Barrier, VaultName, secret, rows);
+                foreach (var row in rows)
                 {
                     versions.Add(new(row with { Value = [] }, Open(secret.Name, row)));
                 }
@@ -540,10 +616,10 @@ public sealed partial class VaultService
             var now = Now;
             var objects = op.Transaction.Objects;
             FollowRotation(op);
-            var existing = FindUndeleted(objects, name, now);
+            var existing = FindUndeleted(op, name, now);
             if (existing is not null)
             {
-                throw VaultErrors.SecretAlreadyExists(existing.Name, VaultName);
+                throw VaultErrors.SecretAlreadyExists(existing.Value.Object.Name, VaultName);
             }
 
             var secret = objects.Insert(Secrets, name, versions[0].Attributes.Created);
@@ -551,9 +627,13 @@ public sealed partial class VaultService
             VersionRow? last = null;
             foreach (var (row, value) in versions)
             {
-                last = row with { Value = barrier.Seal(Secrets, name, row.Version, value, out var term), Term = term };
+                last = row with { Value = barrier.Seal(Secrets, name, row.Version, value, out var term), Term = term, Ordinal = 0, Mac = null };
+                (secret, last) = ObjectIntegrity.Append(barrier, secret, last);
                 objects.InsertVersion(secret, last);
             }
+
+            objects.WriteState(secret);
+            op.State.Object(null, secret);
 
             op.Version = last!.Version;
             op.Description = $"{versions.Count} version(s).";
@@ -616,33 +696,55 @@ public sealed partial class VaultService
     }
 
     /// <summary>
-    /// Inside a write: the live secret of that name, or null when the name is free. A name held by a
-    /// deleted secret inside its retention is not free (SecretIsDeleted); one past it is purged first.
+    /// Inside a write: the live secret of that name with its latest version (checked), or null when the
+    /// name is free. A name held by a deleted secret inside its retention is not free (SecretIsDeleted);
+    /// one past it is purged first.
     /// </summary>
-    private ObjectRow? FindUndeleted(IObjectStore objects, string name, long now)
+    private (ObjectRow Object, VersionRow Version)? FindUndeleted(Operation op, string name, long now)
     {
-        objects.PurgeExpired(now);
-        var secret = objects.Find(Secrets, name);
-        return secret is { IsDeleted: true }
-            ? throw VaultErrors.SecretIsDeleted(secret.Name, VaultName, UnixTime.FromMs(secret.ScheduledPurge!.Value))
-            : secret;
+        PurgeExpired(op, now);
+        var found = op.Transaction.Objects.FindLatest(Secrets, name, withValue: false);
+        if (found is not { } f)
+        {
+            return null;
+        }
+
+        ObjectIntegrity.CheckLatest(op.Barrier, VaultName, f.Object, f.Version);
+        return f.Object.IsDeleted
+            ? throw VaultErrors.SecretIsDeleted(f.Object.Name, VaultName, UnixTime.FromMs(f.Object.ScheduledPurge!.Value))
+            : f;
     }
 
-    private (ObjectRow Secret, VersionRow Row) FindVersion(IObjectStore objects, string name, string? version, bool withValue)
+    /// <summary>Deletes secrets past their retention, each checked first (only its own MAC can say when it is due), and takes them off the state.</summary>
+    private void PurgeExpired(Operation op, long now)
     {
+        foreach (var purged in op.Transaction.Objects.PurgeExpired(now))
+        {
+            ObjectIntegrity.CheckObject(op.Barrier, VaultName, purged);
+            op.State.Object(purged, null);
+        }
+    }
+
+    /// <summary>A live secret's version (the latest when <paramref name="version"/> is null), checked against its MACs.</summary>
+    private (ObjectRow Secret, VersionRow Row) FindVersion(Operation op, string name, string? version, bool withValue)
+    {
+        var objects = op.Transaction.Objects;
         var found = objects.FindLatest(Secrets, name, withValue && version is null);
         if (found is not { } f || f.Object.IsDeleted)
         {
             throw VaultErrors.SecretNotFound(name, VaultName);
         }
 
-        if (version is null)
+        ObjectIntegrity.CheckLatest(op.Barrier, VaultName, f.Object, f.Version);
+        if (version is null || string.Equals(version, f.Version.Version, StringComparison.Ordinal))
         {
-            return f;
+            return version is null ? f : (f.Object, objects.GetVersion(f.Object, version, withValue)!);
         }
 
         var row = objects.GetVersion(f.Object, version, withValue)
             ?? throw VaultErrors.SecretVersionNotFound(f.Object.Name, version, VaultName);
+        // An older version: it is checked with every other, since one put back as it was before has a MAC of its own.
+        ObjectIntegrity.CheckAll(op.Barrier, VaultName, f.Object, objects.ListVersions(f.Object, withValue: false, oldestFirst: true).ToList());
         return (f.Object, row);
     }
 

@@ -82,9 +82,8 @@ internal interface ISettingsStore
 {
     VaultRow Read();
 
-    void UpdateRetention(int retentionDays, bool purgeProtection);
-
-    void UpdateKeyProtector(string settingsJson);
+    /// <summary>Writes what can change of the row: retention, purge protection, the key protector's settings, and the state with its MAC.</summary>
+    void Write(VaultRow row);
 }
 
 /// <summary>The keyring's rows, one per term, each sealed by the root key (and chained to the term before).</summary>
@@ -124,8 +123,14 @@ internal interface IObjectStore
     /// <summary>Adds a version, which becomes the latest; a version id the object holds already is refused.</summary>
     void InsertVersion(ObjectRow obj, VersionRow version);
 
-    /// <summary>Changes a version's attributes (enabled, dates, content type, tags, updated); never its value.</summary>
+    /// <summary>Changes a version's attributes (enabled, dates, content type, tags, updated), ordinal and MAC; never its value or term.</summary>
     void UpdateVersionAttributes(ObjectRow obj, VersionRow version);
+
+    /// <summary>Writes an object's state: deleted and purge times, version count, latest version and MAC, the versions' digest, its MAC.</summary>
+    void WriteState(ObjectRow obj);
+
+    /// <summary>Every object of a kind, live and deleted, with or without versions, by name: what a verification counts.</summary>
+    IEnumerable<ObjectRow> ListAll(ObjectKind kind);
 
     /// <summary>
     /// Streams every live (or every deleted) object of a kind whose name starts with
@@ -145,8 +150,8 @@ internal interface IObjectStore
     /// <summary>Deletes an object and every version of it.</summary>
     void Delete(ObjectRow obj);
 
-    /// <summary>Deletes every deleted object, of every kind, whose retention ended at or before <paramref name="now"/>; returns how many.</summary>
-    int PurgeExpired(long now);
+    /// <summary>Deletes every deleted object, of every kind, whose retention ended at or before <paramref name="now"/>; returns them as they were.</summary>
+    IReadOnlyList<ObjectRow> PurgeExpired(long now);
 
     /// <summary>How many live objects there are, and the latest purge date of the deleted ones still in retention.</summary>
     (long Live, long? LatestPurge) RetentionState(long now);
@@ -174,6 +179,9 @@ internal interface IRoleStore
 
     void DeleteDefinition(Guid id);
 
+    /// <summary>Sets a definition's MAC (an upgrade).</summary>
+    void UpdateDefinitionMac(Guid id, byte[] mac);
+
     /// <summary>In the order they were made.</summary>
     IReadOnlyList<RoleAssignmentRow> ReadAssignments();
 
@@ -181,4 +189,7 @@ internal interface IRoleStore
     void InsertAssignment(RoleAssignmentRow row);
 
     void DeleteAssignment(Guid id);
+
+    /// <summary>Sets an assignment's MAC (an upgrade).</summary>
+    void UpdateAssignmentMac(Guid id, byte[] mac);
 }

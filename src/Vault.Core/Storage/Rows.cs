@@ -1,5 +1,10 @@
 namespace Vault.Core.Storage;
 
+/// <summary>
+/// The vault's one settings row, and its state: how many objects it holds and the sums of the MACs of
+/// its objects, roles and keyring rows, the HMAC of its audit log's first record, and the MAC over
+/// all of it (null in a vault not upgraded yet).
+/// </summary>
 internal sealed record VaultRow(
     Guid VaultId,
     Guid KeyringId,
@@ -7,14 +12,32 @@ internal sealed record VaultRow(
     long Created,
     int RetentionDays,
     bool PurgeProtection,
-    string KeyProtector);
+    string KeyProtector)
+{
+    public long ObjectsCount { get; init; }
+    public byte[]? ObjectsDigest { get; init; }
+    public byte[]? RolesDigest { get; init; }
+    public byte[]? KeyringDigest { get; init; }
+    public byte[]? FirstRecordHmac { get; init; }
+    public byte[]? Mac { get; init; }
+}
 
 internal sealed record KeyringRow(int Term, string Purpose, byte[] WrappedKey, string Mechanism, byte[]? KeyCheck, byte[]? Chain, long Created);
 
 /// <summary>One object (a secret) as stored: its kind, its storage id and name, and whether it is deleted.</summary>
+/// <remarks>
+/// Its state (the count of versions, the latest one's id and MAC, the sum of all versions' MACs) is
+/// under <see cref="Mac"/>, null in a vault not upgraded yet.
+/// </remarks>
 internal sealed record ObjectRow(ObjectKind Kind, long Id, string Name, long Created, long? Deleted, long? ScheduledPurge)
 {
     public bool IsDeleted => Deleted is not null;
+
+    public long VersionCount { get; init; }
+    public string? LatestVersion { get; init; }
+    public byte[]? LatestMac { get; init; }
+    public byte[]? VersionsDigest { get; init; }
+    public byte[]? Mac { get; init; }
 }
 
 /// <summary>A version still sealed under an older keyring term, for re-encryption.</summary>
@@ -34,6 +57,12 @@ internal sealed record VersionRow
     public string? Tags { get; init; }
     public int Term { get; init; }
     public byte[] Value { get; init; } = [];
+
+    /// <summary>The version's place among its object's versions: 1 for the first, n for the nth.</summary>
+    public long Ordinal { get; init; }
+
+    /// <summary>The MAC of its attributes, bound to its object and ordinal; null in a vault not upgraded yet.</summary>
+    public byte[]? Mac { get; init; }
 }
 
 internal static class UnixTime
@@ -48,9 +77,15 @@ internal static class UnixTime
     public static DateTime? FromMs(long? ms) => ms is { } v ? FromMs(v) : null;
 }
 
-internal sealed record RoleDefinitionRow(Guid Id, string Name, string? Description, string DataActions, string NotDataActions, long Created);
+internal sealed record RoleDefinitionRow(Guid Id, string Name, string? Description, string DataActions, string NotDataActions, long Created)
+{
+    public byte[]? Mac { get; init; }
+}
 
-internal sealed record RoleAssignmentRow(Guid Id, string PrincipalId, string? PrincipalName, string PrincipalType, Guid RoleDefinitionId, string Scope, long Created);
+internal sealed record RoleAssignmentRow(Guid Id, string PrincipalId, string? PrincipalName, string PrincipalType, Guid RoleDefinitionId, string Scope, long Created)
+{
+    public byte[]? Mac { get; init; }
+}
 
 /// <summary>One audit record as stored. Seq, PrevHmac and Hmac are null for an unchained entry.</summary>
 internal sealed record AuditRow
@@ -76,7 +111,11 @@ internal sealed record AuditRow
     public byte[]? Hmac { get; init; }
 }
 
-internal sealed record AuditHeadRow(long Seq, byte[] Hmac, long Time, byte[] HeadHmac);
+/// <summary>The audit head; <see cref="StateMac"/> is the vault's state MAC when the head was written (null for a head from before).</summary>
+internal sealed record AuditHeadRow(long Seq, byte[] Hmac, long Time, byte[] HeadHmac)
+{
+    public byte[]? StateMac { get; init; }
+}
 
 /// <summary>What Get-VaultAuditLog asks for; every field optional. Newest first, before <see cref="BeforeId"/>.</summary>
 /// <remarks><see cref="ObjectName"/> matches records about an object of <see cref="ObjectKind"/> by that name.</remarks>
@@ -94,4 +133,7 @@ internal sealed record AuditQuery
     public string? ResultType { get; init; }
     public string? CorrelationId { get; init; }
     public bool OldestFirst { get; init; }
+
+    /// <summary>Only entries outside the chain (sequence number null).</summary>
+    public bool UnchainedOnly { get; init; }
 }

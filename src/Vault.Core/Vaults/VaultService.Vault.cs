@@ -19,14 +19,14 @@ public sealed partial class VaultService
         }
 
         Authorize(VaultActions.VaultWrite, RbacScope.Root);
-        var settings = op.Transaction.Settings;
-        var row = settings.Read();
+        op.State.RequireBound();
+        var row = op.State.Row;
         if (row.PurgeProtection && purgeProtection == false)
         {
             throw VaultErrors.PurgeProtectionCannotBeDisabled(VaultName);
         }
 
-        settings.UpdateRetention(retentionDays ?? row.RetentionDays, purgeProtection ?? row.PurgeProtection);
+        op.State.Settings(r => r with { RetentionDays = retentionDays ?? r.RetentionDays, PurgeProtection = purgeProtection ?? r.PurgeProtection });
         op.Description = $"Soft-delete retention {retentionDays ?? row.RetentionDays} days; purge protection {((purgeProtection ?? row.PurgeProtection) ? "on" : "off")}.";
     });
 
@@ -39,8 +39,15 @@ public sealed partial class VaultService
     {
         var now = Now;
         var db = op.Transaction;
-        db.Objects.PurgeExpired(now);
-        var row = db.Settings.Read();
+        foreach (var purged in db.Objects.PurgeExpired(now))
+        {
+            Integrity.ObjectIntegrity.CheckObject(op.Barrier, VaultName, purged);
+            op.State.Object(purged, null);
+        }
+
+        // Purge protection, once on, stays on: the state must be one the audit head vouches for.
+        op.State.RequireBound();
+        var row = op.State.Row;
         var (live, latestPurge) = db.Objects.RetentionState(now);
         if (row.PurgeProtection && live > 0)
         {

@@ -191,8 +191,8 @@ public abstract class StorageContract : IDisposable
 
         using (var tx = store.BeginWrite())
         {
-            tx.Settings.UpdateRetention(7, purgeProtection: true);
-            tx.Settings.UpdateKeyProtector("""{"kind":"Pkcs11"}""");
+            Retention(tx, 7, true);
+            KeyProtector(tx, """{"kind":"Pkcs11"}""");
             tx.Keyring.Insert(Term(2));
             tx.Keyring.UpdateWrap(1, Bytes(40, 77), "CKM_AES_KEY_WRAP_KWP", Bytes(8, 78));
             var db = tx.Objects.Insert(Secret, "db", T0);
@@ -221,7 +221,7 @@ public abstract class StorageContract : IDisposable
 
         using (var tx = store.BeginWrite())
         {
-            tx.Settings.UpdateRetention(7, purgeProtection: true);
+            Retention(tx, 7, true);
             tx.Roles.InsertDefinition(Definition("Reader"));
             tx.Audit.Insert(Record(seq: 1));
             var db = tx.Objects.Insert(Secret, "db", T0);
@@ -245,7 +245,7 @@ public abstract class StorageContract : IDisposable
         using (var tx = store.BeginWrite())
         {
             tx.Objects.Insert(Secret, "db", T0);
-            tx.Settings.UpdateRetention(7, purgeProtection: false);
+            Retention(tx, 7, false);
 
             Assert.Null(Read(store, r => r.Objects.Find(Secret, "db")));
             Assert.Equal(90, Read(other, r => r.Settings.Read().RetentionDays));
@@ -276,7 +276,7 @@ public abstract class StorageContract : IDisposable
         {
             tx.Objects.InsertVersion(tx.Objects.Find(Secret, "db")!, two);
             tx.Objects.Insert(Secret, "new", T0);
-            tx.Settings.UpdateRetention(7, purgeProtection: true);
+            Retention(tx, 7, true);
             tx.Roles.InsertDefinition(Definition("Reader"));
             tx.Audit.Insert(Record(seq: 1));
         });
@@ -312,7 +312,7 @@ public abstract class StorageContract : IDisposable
         }
 
         // Neither left anything held: a write goes in and shows.
-        Write(store, tx => tx.Settings.UpdateRetention(30, purgeProtection: false));
+        Write(store, tx => Retention(tx, 30, false));
         Assert.Equal(vault with { RetentionDays = 30 }, Read(store, tx => tx.Settings.Read()));
     }
 
@@ -326,14 +326,14 @@ public abstract class StorageContract : IDisposable
         var store = Create(location, vault);
         Assert.Equal(vault, Read(store, tx => tx.Settings.Read()));
 
-        Write(store, tx => tx.Settings.UpdateRetention(7, purgeProtection: true));
+        Write(store, tx => Retention(tx, 7, true));
         Assert.Equal(vault with { RetentionDays = 7, PurgeProtection = true }, Read(store, tx => tx.Settings.Read()));
 
-        Write(store, tx => tx.Settings.UpdateKeyProtector("""{"kind":"Pkcs11","label":"vault"}"""));
+        Write(store, tx => KeyProtector(tx, """{"kind":"Pkcs11","label":"vault"}"""));
         var expected = vault with { RetentionDays = 7, PurgeProtection = true, KeyProtector = """{"kind":"Pkcs11","label":"vault"}""" };
         Assert.Equal(expected, Read(store, tx => tx.Settings.Read()));
 
-        Write(store, tx => tx.Settings.UpdateRetention(90, purgeProtection: false));
+        Write(store, tx => Retention(tx, 90, false));
         Assert.Equal(expected with { RetentionDays = 90, PurgeProtection = false }, Read(store, tx => tx.Settings.Read()));
         Assert.Equal(expected with { RetentionDays = 90, PurgeProtection = false }, Storage.ReadSettings(location));
     }
@@ -737,15 +737,15 @@ public abstract class StorageContract : IDisposable
             tx.Objects.MarkDeleted(objects["future"], T0, Now + 1);
         });
 
-        Assert.Equal(2, Write(store, tx => tx.Objects.PurgeExpired(Now)));
+        Assert.Equal(2, Write(store, tx => tx.Objects.PurgeExpired(Now).Count));
 
         Assert.Null(Read(store, tx => tx.Objects.Find(Secret, "past")));
         Assert.Null(Read(store, tx => tx.Objects.Find(Secret, "now")));
         Assert.Equal(["future"], ListNames(store, deleted: true));
         Assert.Equal(["live"], ListNames(store, deleted: false));
         Assert.Equal(2, Read(store, tx => tx.Objects.CountVersionsBelowTerm(Secret, 2)));
-        Assert.Equal(0, Write(store, tx => tx.Objects.PurgeExpired(Now)));
-        Assert.Equal(1, Write(store, tx => tx.Objects.PurgeExpired(Now + 1)));
+        Assert.Equal(0, Write(store, tx => tx.Objects.PurgeExpired(Now).Count));
+        Assert.Equal(1, Write(store, tx => tx.Objects.PurgeExpired(Now + 1).Count));
         Assert.Empty(ListNames(store, deleted: true));
     }
 
@@ -1277,6 +1277,148 @@ public abstract class StorageContract : IDisposable
         stores.Remove(store);
         store.Dispose();
     }
+
+    // ---- what authenticates the metadata (schema 6) ----------------------------------------
+
+    [Fact]
+    public void TheVaultsStateIsStoredAndReadBackWhole()
+    {
+        var store = Create(NewLocation(), Settings());
+        var state = Read(store, tx => tx.Settings.Read()) with
+        {
+            ObjectsCount = 3,
+            ObjectsDigest = Bytes(32, 1),
+            RolesDigest = Bytes(32, 2),
+            KeyringDigest = Bytes(32, 3),
+            FirstRecordHmac = Bytes(32, 4),
+            Mac = Bytes(32, 5),
+        };
+        Write(store, tx => tx.Settings.Write(state));
+        var read = Read(store, tx => tx.Settings.Read());
+        Assert.Equal(3, read.ObjectsCount);
+        Assert.Equal([state.ObjectsDigest, state.RolesDigest, state.KeyringDigest, state.FirstRecordHmac, state.Mac], [read.ObjectsDigest!, read.RolesDigest!, read.KeyringDigest!, read.FirstRecordHmac!, read.Mac!]);
+        Assert.Equal(Settings().Name, Storage.ReadSettings(store.Location).Name);
+        Assert.Equal(state.Mac, Storage.ReadSettings(store.Location).Mac);
+    }
+
+    [Fact]
+    public void AnObjectsStateAndItsVersionsOrdinalsAndMacsAreStoredAndReadBack()
+    {
+        var store = Create(NewLocation(), Settings());
+        Write(store, tx =>
+        {
+            var db = tx.Objects.Insert(Secret, "db", T0);
+            tx.Objects.InsertVersion(db, Version(VersionId(1)) with { Ordinal = 1, Mac = Bytes(32, 11) });
+            tx.Objects.InsertVersion(db, Version(VersionId(2)) with { Ordinal = 2, Mac = Bytes(32, 12) });
+            tx.Objects.WriteState(db with { VersionCount = 2, LatestVersion = VersionId(2), LatestMac = Bytes(32, 12), VersionsDigest = Bytes(32, 13), Mac = Bytes(32, 14), Deleted = T0 + 5, ScheduledPurge = T0 + 9 });
+        });
+
+        var (obj, latest) = Read(store, tx => tx.Objects.FindLatest(Secret, "db", withValue: true))!.Value;
+        Assert.Equal((2L, VersionId(2), T0 + 5, T0 + 9), (obj.VersionCount, obj.LatestVersion, obj.Deleted!.Value, obj.ScheduledPurge!.Value));
+        Assert.Equal([Bytes(32, 12), Bytes(32, 13), Bytes(32, 14)], [obj.LatestMac!, obj.VersionsDigest!, obj.Mac!]);
+        Assert.Equal(2L, latest.Ordinal);
+        Assert.Equal(Bytes(32, 12), latest.Mac);
+        var all = Read(store, tx => tx.Objects.ListVersions(obj, withValue: false, oldestFirst: true).ToList());
+        Assert.Equal([1L, 2L], all.Select(v => v.Ordinal).ToArray());
+
+        // An attribute update writes the version's ordinal and MAC with it.
+        Write(store, tx => tx.Objects.UpdateVersionAttributes(obj, all[0] with { Enabled = false, Ordinal = 7, Mac = Bytes(32, 21) }));
+        var first = Read(store, tx => tx.Objects.GetVersion(obj, VersionId(1), withValue: false))!;
+        Assert.Equal((false, 7L), (first.Enabled, first.Ordinal));
+        Assert.Equal(Bytes(32, 21), first.Mac);
+    }
+
+    [Fact]
+    public void ListAllGivesEveryObjectLiveDeletedAndWithoutVersionsByName()
+    {
+        var store = Create(NewLocation(), Settings());
+        Write(store, tx =>
+        {
+            var b = tx.Objects.Insert(Secret, "b", T0);
+            tx.Objects.InsertVersion(b, Version(VersionId(1)));
+            tx.Objects.MarkDeleted(b, T0, T0 + 10);
+            tx.Objects.Insert(Secret, "a", T0);
+            var c = tx.Objects.Insert(Secret, "C", T0);
+            tx.Objects.InsertVersion(c, Version(VersionId(2)));
+        });
+
+        Assert.Equal(["a", "b", "C"], Read(store, tx => tx.Objects.ListAll(Secret).Select(o => o.Name).ToList()));
+    }
+
+    [Fact]
+    public void PurgeExpiredReturnsThePurgedObjectsAsTheyWere()
+    {
+        var store = Create(NewLocation(), Settings());
+        Write(store, tx =>
+        {
+            var gone = tx.Objects.Insert(Secret, "gone", T0);
+            tx.Objects.InsertVersion(gone, Version(VersionId(1)));
+            tx.Objects.WriteState(gone with { Deleted = T0, ScheduledPurge = T0 + 1, VersionCount = 1, Mac = Bytes(32, 31) });
+        });
+
+        var purged = Write(store, tx => tx.Objects.PurgeExpired(T0 + 1));
+        var one = Assert.Single(purged);
+        Assert.Equal(("gone", 1L), (one.Name, one.VersionCount));
+        Assert.Equal(Bytes(32, 31), one.Mac);
+        Assert.Empty(Write(store, tx => tx.Objects.PurgeExpired(T0 + 1)));
+    }
+
+    [Fact]
+    public void RoleMacsAreStoredAndSetLater()
+    {
+        var store = Create(NewLocation(), Settings());
+        var definition = Definition("Reader") with { Mac = Bytes(32, 41) };
+        var assignment = Assignment("uid:7") with { Mac = null };
+        Write(store, tx =>
+        {
+            tx.Roles.InsertDefinition(definition);
+            tx.Roles.InsertAssignment(assignment);
+        });
+
+        Assert.Equal(Bytes(32, 41), Read(store, tx => tx.Roles.ReadDefinitions().Single().Mac));
+        Assert.Null(Read(store, tx => tx.Roles.ReadAssignments().Single(a => a.Id == assignment.Id).Mac));
+        var version = Read(store, tx => tx.Roles.Version());
+        Write(store, tx =>
+        {
+            tx.Roles.UpdateAssignmentMac(assignment.Id, Bytes(32, 42));
+            tx.Roles.UpdateDefinitionMac(definition.Id, Bytes(32, 43));
+        });
+        Assert.Equal(Bytes(32, 42), Read(store, tx => tx.Roles.ReadAssignments().Single(a => a.Id == assignment.Id).Mac));
+        Assert.Equal(Bytes(32, 43), Read(store, tx => tx.Roles.ReadDefinitions().Single().Mac));
+        Assert.Equal(version, Read(store, tx => tx.Roles.Version()));
+    }
+
+    [Fact]
+    public void TheHeadKeepsTheStateMacItWasWrittenWith()
+    {
+        var store = Create(NewLocation(), Settings());
+        Write(store, tx => tx.Audit.WriteHead(Head(1) with { StateMac = Bytes(32, 51) }));
+        Assert.Equal(Bytes(32, 51), Read(store, tx => tx.Audit.ReadHead())!.StateMac);
+        Write(store, tx => tx.Audit.WriteHead(Head(2)));
+        Assert.Null(Read(store, tx => tx.Audit.ReadHead())!.StateMac);
+    }
+
+    [Fact]
+    public void AQueryCanAskForTheUnchainedEntriesAlone()
+    {
+        var store = Create(NewLocation(), Settings());
+        Write(store, tx =>
+        {
+            tx.Audit.Insert(Record(1));
+            tx.Audit.Insert(Record(null, operation: "VaultUnlock"));
+            tx.Audit.Insert(Record(2));
+            tx.Audit.Insert(Record(null, operation: "SecretGet"));
+        });
+
+        var unchained = Read(store, tx => tx.Audit.Query(new AuditQuery { UnchainedOnly = true, OldestFirst = true }).ToList());
+        Assert.Equal(["VaultUnlock", "SecretGet"], unchained.Select(r => r.Operation));
+        Assert.All(unchained, r => Assert.Null(r.Seq));
+    }
+
+    private static void Retention(IVaultTransaction tx, int days, bool purgeProtection) =>
+        tx.Settings.Write(tx.Settings.Read() with { RetentionDays = days, PurgeProtection = purgeProtection });
+
+    private static void KeyProtector(IVaultTransaction tx, string json) => tx.Settings.Write(tx.Settings.Read() with { KeyProtector = json });
 
     private static void Write(IVaultStore store, Action<IVaultTransaction> change)
     {

@@ -147,5 +147,32 @@ internal static class Schema
         """
         ALTER TABLE audit_record RENAME COLUMN secret_name TO object_name;
         """,
+
+        // 6: every byte that decides behaviour carries a MAC under a key derived from the keyring
+        // (docs/ARCHITECTURE.md, "Authenticated metadata"). Each version's attributes, bound to its
+        // object and its ordinal (its place among the object's versions); each object's state, bound
+        // to its latest version and the sum of its versions' MACs; each role definition and
+        // assignment; and the vault's state: its settings, the sums of its objects', roles' and
+        // keyring rows' MACs, and the HMAC of the audit log's first record. The audit head binds the
+        // vault's state MAC, so no row can be deleted, replayed or reordered unnoticed. NULL until a
+        // vault from before is upgraded, by the first opener who holds its key.
+        """
+        ALTER TABLE vault ADD COLUMN objects_count INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE vault ADD COLUMN objects_digest BLOB;
+        ALTER TABLE vault ADD COLUMN roles_digest BLOB;
+        ALTER TABLE vault ADD COLUMN keyring_digest BLOB;
+        ALTER TABLE vault ADD COLUMN first_record_hmac BLOB;
+        ALTER TABLE vault ADD COLUMN mac BLOB;
+        ALTER TABLE secret ADD COLUMN version_count INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE secret ADD COLUMN latest_version TEXT;
+        ALTER TABLE secret ADD COLUMN latest_mac BLOB;
+        ALTER TABLE secret ADD COLUMN versions_digest BLOB;
+        ALTER TABLE secret ADD COLUMN mac BLOB;
+        ALTER TABLE secret_version ADD COLUMN ordinal INTEGER;
+        ALTER TABLE secret_version ADD COLUMN mac BLOB;
+        ALTER TABLE role_definition ADD COLUMN mac BLOB;
+        ALTER TABLE role_assignment ADD COLUMN mac BLOB;
+        ALTER TABLE audit_head ADD COLUMN state_mac BLOB;
+        """,
     ];
 }

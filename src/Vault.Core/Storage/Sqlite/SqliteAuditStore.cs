@@ -14,22 +14,26 @@ internal sealed class SqliteAuditStore(SqliteVaultTransaction db) : IAuditStore
 
     public AuditHeadRow? ReadHead()
     {
-        var command = db.Kept("SELECT seq, hmac, time, head_hmac FROM audit_head WHERE id = 1;");
+        var command = db.Kept("SELECT seq, hmac, time, head_hmac, state_mac FROM audit_head WHERE id = 1;");
         using var reader = db.Reader(command);
         return db.Read(reader)
             ? new AuditHeadRow(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), reader.GetInt64(2), reader.GetFieldValue<byte[]>(3))
+            {
+                StateMac = reader.IsDBNull(4) ? null : reader.GetFieldValue<byte[]>(4),
+            }
             : null;
     }
 
     public void WriteHead(AuditHeadRow head)
     {
         var command = db.Kept(
-            "INSERT INTO audit_head (id, seq, hmac, time, head_hmac) VALUES (1, $seq, $hmac, $time, $headHmac) " +
-            "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hmac = excluded.hmac, time = excluded.time, head_hmac = excluded.head_hmac;");
+            "INSERT INTO audit_head (id, seq, hmac, time, head_hmac, state_mac) VALUES (1, $seq, $hmac, $time, $headHmac, $stateMac) " +
+            "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hmac = excluded.hmac, time = excluded.time, head_hmac = excluded.head_hmac, state_mac = excluded.state_mac;");
         command.Parameters.AddWithValue("$seq", head.Seq);
         command.Parameters.AddWithValue("$hmac", head.Hmac);
         command.Parameters.AddWithValue("$time", head.Time);
         command.Parameters.AddWithValue("$headHmac", head.HeadHmac);
+        command.Parameters.AddWithValue("$stateMac", (object?)head.StateMac ?? DBNull.Value);
         db.Execute(command);
     }
 
@@ -92,6 +96,11 @@ internal sealed class SqliteAuditStore(SqliteVaultTransaction db) : IAuditStore
         {
             where.Add(clause);
             command.Parameters.AddWithValue(name, value);
+        }
+
+        if (query.UnchainedOnly)
+        {
+            where.Add("seq IS NULL");
         }
 
         if (query.BeforeId is { } before)

@@ -9,7 +9,13 @@ namespace Vault.Core.Storage.Sqlite;
 internal sealed class SqliteObjectStore(SqliteVaultTransaction db) : IObjectStore
 {
     private const string VersionColumns =
-        "v.seq, v.version, v.created, v.updated, v.enabled, v.not_before, v.expires, v.content_type, v.tags, v.term";
+        "v.seq, v.version, v.created, v.updated, v.enabled, v.not_before, v.expires, v.content_type, v.tags, v.term, v.ordinal, v.mac";
+
+    /// <summary>How many columns an object adds to a row, before its version's.</summary>
+    private const int ObjectColumnCount = 10;
+
+    /// <summary>Where a version's value is, after <see cref="VersionColumns"/>.</summary>
+    private const int ValueColumn = 12;
 
     public ObjectRow? Find(ObjectKind kind, string name)
     {
@@ -26,7 +32,7 @@ internal sealed class SqliteObjectStore(SqliteVaultTransaction db) : IObjectStor
         var command = db.Kept(withValue ? sql.FindLatestWithValue : sql.FindLatest);
         command.Parameters.AddWithValue("$name", name);
         using var reader = db.Reader(command);
-        return db.Read(reader) ? (ReadObject(kind, reader, 0), ReadVersion(reader, 5, withValue)) : null;
+        return db.Read(reader) ? (ReadObject(kind, reader, 0), ReadVersion(reader, ObjectColumnCount, withValue)) : null;
     }
 
     public ObjectRow Insert(ObjectKind kind, string name, long created)
@@ -73,6 +79,31 @@ internal sealed class SqliteObjectStore(SqliteVaultTransaction db) : IObjectStor
         db.Execute(command);
     }
 
+    public void WriteState(ObjectRow obj)
+    {
+        using var command = db.Command(Statements.Of(obj.Kind).WriteState);
+        var p = command.Parameters;
+        p.AddWithValue("$id", obj.Id);
+        p.AddWithValue("$deleted", (object?)obj.Deleted ?? DBNull.Value);
+        p.AddWithValue("$purge", (object?)obj.ScheduledPurge ?? DBNull.Value);
+        p.AddWithValue("$count", obj.VersionCount);
+        p.AddWithValue("$latest", (object?)obj.LatestVersion ?? DBNull.Value);
+        p.AddWithValue("$latestMac", (object?)obj.LatestMac ?? DBNull.Value);
+        p.AddWithValue("$digest", (object?)obj.VersionsDigest ?? DBNull.Value);
+        p.AddWithValue("$mac", (object?)obj.Mac ?? DBNull.Value);
+        db.Execute(command);
+    }
+
+    public IEnumerable<ObjectRow> ListAll(ObjectKind kind)
+    {
+        using var command = db.Command(Statements.Of(kind).ListAll);
+        using var reader = db.Reader(command);
+        while (db.Read(reader))
+        {
+            yield return ReadObject(kind, reader, 0);
+        }
+    }
+
     public IEnumerable<(ObjectRow Object, VersionRow Version)> ListLatest(ObjectKind kind, bool deleted, string namePrefix, string? afterName = null)
     {
         using var command = db.Command(afterName is null ? Statements.Of(kind).ListLatest : Statements.Of(kind).ListLatestAfter);
@@ -86,7 +117,7 @@ internal sealed class SqliteObjectStore(SqliteVaultTransaction db) : IObjectStor
         using var reader = db.Reader(command);
         while (db.Read(reader))
         {
-            yield return (ReadObject(kind, reader, 0), ReadVersion(reader, 5, withValue: false));
+            yield return (ReadObject(kind, reader, 0), ReadVersion(reader, ObjectColumnCount, withValue: false));
         }
     }
 
@@ -131,17 +162,33 @@ internal sealed class SqliteObjectStore(SqliteVaultTransaction db) : IObjectStor
         db.Execute(command);
     }
 
-    public int PurgeExpired(long now)
+    public IReadOnlyList<ObjectRow> PurgeExpired(long now)
     {
-        var purged = 0;
-        foreach (var kind in ObjectKind.All)
+        List<ObjectRow>? purged = null;
+        for (var k = 0; k < ObjectKind.All.Count; k++)
         {
-            using var command = db.Command(Statements.Of(kind).PurgeExpired);
+            var kind = ObjectKind.All[k];
+            var sql = Statements.Of(kind);
+            // Nearly always none (the index on scheduled_purge answers it): only then a delete.
+            var command = db.Kept(sql.Expired);
             command.Parameters.AddWithValue("$now", now);
-            purged += db.Execute(command);
+            using (var reader = db.Reader(command))
+            {
+                while (db.Read(reader))
+                {
+                    (purged ??= []).Add(ReadObject(kind, reader, 0));
+                }
+            }
+
+            if (purged is { Count: > 0 })
+            {
+                using var delete = db.Command(sql.PurgeExpired);
+                delete.Parameters.AddWithValue("$now", now);
+                db.Execute(delete);
+            }
         }
 
-        return purged;
+        return purged ?? (IReadOnlyList<ObjectRow>)[];
     }
 
     public (long Live, long? LatestPurge) RetentionState(long now)
@@ -208,7 +255,11 @@ internal sealed class SqliteObjectStore(SqliteVaultTransaction db) : IObjectStor
         command.Parameters.AddWithValue("$expires", (object?)row.Expires ?? DBNull.Value);
         command.Parameters.AddWithValue("$contentType", (object?)row.ContentType ?? DBNull.Value);
         command.Parameters.AddWithValue("$tags", (object?)row.Tags ?? DBNull.Value);
+        command.Parameters.AddWithValue("$mac", (object?)row.Mac ?? DBNull.Value);
+        command.Parameters.AddWithValue("$ordinal", row.Ordinal);
     }
+
+    private static byte[]? Blob(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetFieldValue<byte[]>(i);
 
     private static ObjectRow ReadObject(ObjectKind kind, SqliteDataReader r, int i) => new(
         kind,
@@ -216,7 +267,14 @@ internal sealed class SqliteObjectStore(SqliteVaultTransaction db) : IObjectStor
         r.GetString(i + 1),
         r.GetInt64(i + 2),
         r.IsDBNull(i + 3) ? null : r.GetInt64(i + 3),
-        r.IsDBNull(i + 4) ? null : r.GetInt64(i + 4));
+        r.IsDBNull(i + 4) ? null : r.GetInt64(i + 4))
+    {
+        VersionCount = r.GetInt64(i + 5),
+        LatestVersion = r.IsDBNull(i + 6) ? null : r.GetString(i + 6),
+        LatestMac = Blob(r, i + 7),
+        VersionsDigest = Blob(r, i + 8),
+        Mac = Blob(r, i + 9),
+    };
 
     private static VersionRow ReadVersion(SqliteDataReader r, int i, bool withValue) => new()
     {
@@ -230,7 +288,9 @@ internal sealed class SqliteObjectStore(SqliteVaultTransaction db) : IObjectStor
         ContentType = r.IsDBNull(i + 7) ? null : r.GetString(i + 7),
         Tags = r.IsDBNull(i + 8) ? null : r.GetString(i + 8),
         Term = r.GetInt32(i + 9),
-        Value = withValue ? r.GetFieldValue<byte[]>(i + 10) : [],
+        Ordinal = r.IsDBNull(i + 10) ? 0 : r.GetInt64(i + 10),
+        Mac = Blob(r, i + 11),
+        Value = withValue ? r.GetFieldValue<byte[]>(i + ValueColumn) : [],
     };
 
     private static string EscapeLike(string s) => s.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
@@ -242,7 +302,7 @@ internal sealed class SqliteObjectStore(SqliteVaultTransaction db) : IObjectStor
 
         private Statements(string objects, string versions, string id)
         {
-            var objectColumns = $"s.{id}, s.name, s.created, s.deleted, s.scheduled_purge";
+            var objectColumns = $"s.{id}, s.name, s.created, s.deleted, s.scheduled_purge, s.version_count, s.latest_version, s.latest_mac, s.versions_digest, s.mac";
             var latestJoin = $"FROM {objects} s JOIN {versions} v ON v.seq = (SELECT max(seq) FROM {versions} WHERE {id} = s.{id})";
             Find = $"SELECT {objectColumns} FROM {objects} s WHERE s.name = $name;";
             FindLatest = $"SELECT {objectColumns}, {VersionColumns} {latestJoin} WHERE s.name = $name;";
@@ -252,13 +312,13 @@ internal sealed class SqliteObjectStore(SqliteVaultTransaction db) : IObjectStor
             GetVersion = $"SELECT {VersionColumns} FROM {versions} v WHERE v.{id} = $id AND v.version = $version;";
             GetVersionWithValue = $"SELECT {VersionColumns}, v.value FROM {versions} v WHERE v.{id} = $id AND v.version = $version;";
             InsertVersion = $"""
-                INSERT INTO {versions} ({id}, version, created, updated, enabled, not_before, expires, content_type, tags, term, value)
-                VALUES ($id, $version, $created, $updated, $enabled, $notBefore, $expires, $contentType, $tags, $term, $value);
+                INSERT INTO {versions} ({id}, version, created, updated, enabled, not_before, expires, content_type, tags, term, value, ordinal, mac)
+                VALUES ($id, $version, $created, $updated, $enabled, $notBefore, $expires, $contentType, $tags, $term, $value, $ordinal, $mac);
                 """;
             UpdateAttributes = $"""
                 UPDATE {versions}
                 SET updated = $updated, enabled = $enabled, not_before = $notBefore, expires = $expires,
-                    content_type = $contentType, tags = $tags
+                    content_type = $contentType, tags = $tags, mac = $mac, ordinal = $ordinal
                 WHERE {id} = $id AND version = $version;
                 """;
             var listLatest = $"SELECT {objectColumns}, {VersionColumns} {latestJoin} WHERE (s.deleted IS NOT NULL) = $deleted AND s.name LIKE $prefix ESCAPE '\\'";
@@ -272,6 +332,13 @@ internal sealed class SqliteObjectStore(SqliteVaultTransaction db) : IObjectStor
             MarkRecovered = $"UPDATE {objects} SET deleted = NULL, scheduled_purge = NULL WHERE {id} = $id;";
             Delete = $"DELETE FROM {objects} WHERE {id} = $id;";
             PurgeExpired = $"DELETE FROM {objects} WHERE scheduled_purge IS NOT NULL AND scheduled_purge <= $now;";
+            Expired = $"SELECT {objectColumns} FROM {objects} s WHERE s.scheduled_purge IS NOT NULL AND s.scheduled_purge <= $now;";
+            WriteState = $"""
+                UPDATE {objects} SET deleted = $deleted, scheduled_purge = $purge, version_count = $count, latest_version = $latest,
+                    latest_mac = $latestMac, versions_digest = $digest, mac = $mac
+                WHERE {id} = $id;
+                """;
+            ListAll = $"SELECT {objectColumns} FROM {objects} s ORDER BY s.name;";
             RetentionState = $"SELECT (SELECT count(*) FROM {objects} WHERE deleted IS NULL), (SELECT max(scheduled_purge) FROM {objects} WHERE scheduled_purge > $now);";
             CountBelowTerm = $"SELECT count(*) FROM {versions} WHERE term < $term;";
             BelowTerm = $"""
@@ -300,6 +367,9 @@ internal sealed class SqliteObjectStore(SqliteVaultTransaction db) : IObjectStor
         public string MarkRecovered { get; }
         public string Delete { get; }
         public string PurgeExpired { get; }
+        public string Expired { get; }
+        public string WriteState { get; }
+        public string ListAll { get; }
         public string RetentionState { get; }
         public string CountBelowTerm { get; }
         public string BelowTerm { get; }

@@ -94,7 +94,7 @@ internal sealed class SqliteStorage : IVaultStorage
                 throw VaultErrors.VaultSchemaTooNew(location.Address, version, Schema.CurrentVersion);
             }
 
-            return SqliteSettingsStore.Read(connection, null);
+            return SqliteSettingsStore.Read(connection, null, version);
         }
         catch (Exception ex)
         {
