@@ -44,6 +44,7 @@
         'Export-VaultAuditLog'
         'Get-VaultAuditHead'
         'Test-VaultAuditLog'
+        'Test-Vault'
         'Get-VaultAuditHash'
     )
     FunctionsToExport    = @()

@@ -46,7 +46,7 @@ internal static class OperationRunner
             switch (operation.Access)
             {
                 case OperationAccess.Scoped:
-                    service.Authorize(operation.Action!, operation.Scope);
+                    service.Authorize(operation.Action!, operation.Scope, verifiedRoles: !operation.Inspects);
                     break;
                 case OperationAccess.Anywhere:
                     service.AuthorizeVaultWide(operation.Action!);

@@ -78,9 +78,9 @@ public sealed partial class VaultService
     internal void Run(Operation operation, Action<Operation> body) => OperationRunner.Run(this, operation, body);
 
     /// <summary>Refuses the call unless the caller's roles allow the action at the scope. Decided before any data is read.</summary>
-    internal void Authorize(string action, string scope)
+    internal void Authorize(string action, string scope, bool verifiedRoles = true)
     {
-        var decision = vault.Roles(VaultName).Decider.Decide(Caller, action, scope);
+        var decision = vault.Roles(VaultName, verifiedRoles).Decider.Decide(Caller, action, scope);
         if (!decision.Allowed)
         {
             throw VaultErrors.AccessDenied(decision, VaultName);

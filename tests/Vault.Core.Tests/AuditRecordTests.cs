@@ -357,6 +357,17 @@ public sealed class AuditRecordTests : IDisposable
                 return new(rows[0], null, "vault://fixture-kv");
             }
 
+            case AuditOperations.VaultVerify:
+            {
+                var vault = NewVault();
+                vault.Set("db", "x");
+                VaultIntegrityReport? report = null;
+                var row = One(vault, () => report = vault.VerifyVault());
+                Assert.True(report!.IsValid, report.Message);
+                Assert.Equal(report.Message, row.Description);
+                return new(row, null, Target());
+            }
+
             case AuditOperations.VaultUpdate:
             {
                 var vault = NewVault();

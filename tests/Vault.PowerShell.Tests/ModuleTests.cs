@@ -16,7 +16,7 @@ public sealed class ModuleTests : IDisposable
         "Get-VaultSecret", "Import-VaultKeyring", "Invoke-VaultKeyRotation", "Lock-Vault", "New-Vault", "New-VaultRoleAssignment",
         "New-VaultRoleDefinition", "Register-Vault", "Remove-Vault", "Remove-VaultRoleAssignment", "Remove-VaultRoleDefinition",
         "Remove-VaultSecret", "Restore-VaultSecret", "Set-VaultDefault", "Set-VaultKeyProtector", "Set-VaultSecret",
-        "Test-VaultAccess", "Test-VaultAuditLog", "Undo-VaultSecretRemoval", "Unlock-Vault", "Unregister-Vault", "Update-Vault", "Update-VaultSecret",
+        "Test-Vault", "Test-VaultAccess", "Test-VaultAuditLog", "Undo-VaultSecretRemoval", "Unlock-Vault", "Unregister-Vault", "Update-Vault", "Update-VaultSecret",
     ];
 
     [Fact]

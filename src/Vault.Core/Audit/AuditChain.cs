@@ -23,7 +23,8 @@ internal static class AuditChain
     /// <param name="stateMac">
     /// Writes the vault's state for this operation and returns its MAC, for the head to bind; given
     /// the record as stored (its HMAC, for a log's first record). Called whether or not the record
-    /// goes in chained: the state must be written either way.
+    /// goes in chained: the state must be written either way. Null (or no callback) when the
+    /// operation changed no state: the new head binds the state the old one did.
     /// </param>
     public static AuditRow Append(IAuditStore log, CryptoBarrier barrier, AuditRow record, Func<AuditRow, byte[]?>? stateMac = null)
     {
@@ -48,7 +49,8 @@ internal static class AuditChain
         chained = chained with { Hmac = RecordHmac(barrier, chained) };
         var id = log.Insert(chained);
         chained = chained with { Id = id };
-        var state = stateMac?.Invoke(chained);
+        // An operation that changed nothing leaves the state the head bound as it was.
+        var state = stateMac?.Invoke(chained) ?? head?.StateMac;
         log.WriteHead(new AuditHeadRow(chained.Seq!.Value, chained.Hmac!, chained.Time, HeadHmac(barrier, chained.Seq.Value, chained.Hmac!, chained.Time, state))
         {
             StateMac = state,

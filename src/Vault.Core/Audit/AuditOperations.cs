@@ -8,6 +8,7 @@ public static class AuditOperations
     public const string VaultDelete = "VaultDelete";
     public const string VaultUnlock = "VaultUnlock";
     public const string VaultUpgrade = "VaultUpgrade";
+    public const string VaultVerify = "VaultVerify";
 
     public const string SecretGet = "SecretGet";
     public const string SecretGetMetadata = "SecretGetMetadata";
@@ -47,7 +48,7 @@ public static class AuditOperations
     /// <summary>Every operation name, for -OperationName's completion and validation.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
-        VaultCreate, VaultUpdate, VaultDelete, VaultUnlock, VaultUpgrade,
+        VaultCreate, VaultUpdate, VaultDelete, VaultUnlock, VaultUpgrade, VaultVerify,
         SecretGet, SecretGetMetadata, SecretSet, SecretList, SecretListVersions, SecretListDeleted, SecretGetDeleted,
         SecretUpdate, SecretDelete, SecretRecover, SecretPurge, SecretBackup, SecretRestore,
         KeyRotate, RootKeyRotate, KeyProtectorChange, KeyringExport, KeyringImport, SecretReencrypt,

@@ -22,30 +22,43 @@ internal sealed record RoleCache(long Version, AccessDecider Decider, IReadOnlyL
         if (barrier is not null)
         {
             var state = Integrity.VaultState.Check(barrier, vaultName, tx.Settings.Read());
-            foreach (var definition in definitions)
+            if (Problems(barrier, definitions, assignments, state).FirstOrDefault() is { } problem)
             {
-                if (definition.Mac is null || !definition.Mac.AsSpan().SequenceEqual(Integrity.MetadataFormat.Role(barrier, definition)))
-                {
-                    throw VaultErrors.MetadataIntegrityFailed(vaultName, "roles", $"the role definition '{definition.Name}' does not match its MAC.");
-                }
-            }
-
-            foreach (var assignment in assignments)
-            {
-                if (assignment.Mac is null || !assignment.Mac.AsSpan().SequenceEqual(Integrity.MetadataFormat.Assignment(barrier, assignment)))
-                {
-                    throw VaultErrors.MetadataIntegrityFailed(vaultName, "roles", $"the role assignment {assignment.Id} (to {assignment.PrincipalId} at {assignment.Scope}) does not match its MAC.");
-                }
-            }
-
-            if (!Integrity.Digest.Same(Integrity.Digest.Of(definitions.Select(d => d.Mac!).Concat(assignments.Select(a => a.Mac!))), state.RolesDigest))
-            {
-                throw VaultErrors.MetadataIntegrityFailed(vaultName, "roles", "the role definitions and assignments are not the set the vault's state holds: one was deleted or put back.");
+                throw VaultErrors.MetadataIntegrityFailed(vaultName, "roles", problem);
             }
         }
 
         var roles = BuiltInRoles.All.Concat(definitions.Select(RoleFromRow)).ToList();
         return new RoleCache(store.Version(), new AccessDecider(roles, assignments.Select(AssignmentFromRow)), roles, assignments) { Verified = barrier is not null };
+    }
+
+    /// <summary>
+    /// What is wrong with a vault's role rows, every problem: a row that does not match its MAC, and
+    /// rows that together are not the set <paramref name="state"/> holds (one deleted or put back).
+    /// </summary>
+    public static IEnumerable<string> Problems(Crypto.CryptoBarrier barrier, IReadOnlyList<RoleDefinitionRow> definitions, IReadOnlyList<RoleAssignmentRow> assignments, VaultRow state)
+    {
+        foreach (var definition in definitions)
+        {
+            if (definition.Mac is null || !definition.Mac.AsSpan().SequenceEqual(Integrity.MetadataFormat.Role(barrier, definition)))
+            {
+                yield return $"the role definition '{definition.Name}' does not match its MAC.";
+            }
+        }
+
+        foreach (var assignment in assignments)
+        {
+            if (assignment.Mac is null || !assignment.Mac.AsSpan().SequenceEqual(Integrity.MetadataFormat.Assignment(barrier, assignment)))
+            {
+                yield return $"the role assignment {assignment.Id} (to {assignment.PrincipalId} at {assignment.Scope}) does not match its MAC.";
+            }
+        }
+
+        var stored = Integrity.Digest.Of(definitions.Select(d => d.Mac ?? []).Concat(assignments.Select(a => a.Mac ?? [])));
+        if (!Integrity.Digest.Same(stored, state.RolesDigest))
+        {
+            yield return "the role definitions and assignments are not the set the vault's state holds: one was deleted or put back.";
+        }
     }
 
     public static VaultRoleDefinition RoleFromRow(RoleDefinitionRow row) => new()
