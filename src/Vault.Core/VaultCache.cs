@@ -307,13 +307,13 @@ internal sealed class CachedVault : IDisposable
         VaultRow row;
         IReadOnlyList<KeyringRow> keyring;
         AuditHeadRow? head;
-        long lastSeq;
+        bool bound;
         using (var db = Store.BeginRead())
         {
             row = db.Settings.Read();
             keyring = db.Keyring.Read();
             head = db.Audit.ReadHead();
-            lastSeq = db.Audit.MaxSeq();
+            bound = row.Mac is not null && Integrity.VaultState.IsBound(db.Audit, barrier, head, row);
         }
 
         if (row.Mac is null)
@@ -328,7 +328,7 @@ internal sealed class CachedVault : IDisposable
         else
         {
             Integrity.VaultState.Check(barrier, opener.VaultName, row);
-            if (head is { StateMac: { } bound } && head.Seq == lastSeq && Audit.AuditChain.HeadMatches(barrier, head) && !bound.AsSpan().SequenceEqual(row.Mac))
+            if (bound && !head!.StateMac.AsSpan().SequenceEqual(row.Mac))
             {
                 throw VaultErrors.MetadataIntegrityFailed(opener.VaultName, "settings", "the vault's state is not the one its audit log last recorded (an older copy of the settings was put back).");
             }

@@ -132,7 +132,7 @@ internal static class AuditVerifier
 
             if (firstHmac is null || !firstHmac.AsSpan().SequenceEqual(firstRecord))
             {
-                return Bad(Edited, 1, "the first record is not the one the vault's state names (its creation): the log was replaced.");
+                return Bad(Removed, 1, "the first record is not the one the vault's state names (its creation, or its upgrade): the log was wiped and begun again, or replaced by another.");
             }
         }
 

@@ -23,10 +23,11 @@ internal sealed class VaultState
         Row = tx.Settings.Read();
         Check(barrier, vaultName, Row);
 
-        // The head is the last word on the state only while the chain is whole (it verifies and no
-        // record is past it): then an older, validly MAC'd copy of the settings put back is refused.
+        // The head is the last word on the state only while the chain is whole and is the vault's own
+        // (it verifies, no record is past it, and its first record is the one the state names): then
+        // an older, validly MAC'd copy of the settings put back is refused.
         var head = tx.Audit.ReadHead();
-        Bound = head is not null && head.Seq == tx.Audit.MaxSeq() && Audit.AuditChain.HeadMatches(barrier, head);
+        Bound = IsBound(tx.Audit, barrier, head, Row);
         if (Bound && !(head!.StateMac ?? []).AsSpan().SequenceEqual(Row.Mac))
         {
             throw VaultErrors.MetadataIntegrityFailed(vaultName, "settings", "the vault's state is not the one its audit log last recorded (an older copy of the settings was put back).");
@@ -42,6 +43,17 @@ internal sealed class VaultState
         Bound = true;
         Changed = true;
     }
+
+    /// <summary>
+    /// Whether <paramref name="head"/> vouches for the vault's state: it verifies, binds a state, no
+    /// record is past it, and the chain it ends starts with the record <paramref name="row"/> names
+    /// (a log wiped and begun again, or another vault's, does not). A vault whose log is not its own
+    /// stays unbound until it is restored: what cannot be undone is refused there.
+    /// </summary>
+    public static bool IsBound(IAuditStore log, CryptoBarrier barrier, AuditHeadRow? head, VaultRow row) =>
+        head is { StateMac: not null } && row.FirstRecordHmac is { } first
+        && head.Seq == log.MaxSeq() && Audit.AuditChain.HeadMatches(barrier, head)
+        && (log.HmacAt(1) ?? []).AsSpan().SequenceEqual(first);
 
     /// <summary>The state an upgrade made (<see cref="VaultUpgrade"/>): nothing to check against, written with the upgrade's record.</summary>
     public static VaultState Upgrading(IVaultTransaction tx, CryptoBarrier barrier, string vaultName, VaultRow upgraded) => new(tx, barrier, vaultName, upgraded);

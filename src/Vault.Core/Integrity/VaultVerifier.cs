@@ -19,7 +19,7 @@ internal static class VaultVerifier
         using (var db = store.BeginRead())
         {
             var state = db.Settings.Read();
-            CheckSettings(barrier, vaultName, state, db.Audit.ReadHead(), problems);
+            CheckSettings(barrier, vaultName, state, db.Audit, problems);
             if (!Digest.Same(MetadataFormat.KeyringDigest(barrier, db.Keyring.Read()), state.KeyringDigest))
             {
                 problems.Add(Problem(VaultIntegrityArea.Keyring, "keyring", "the keyring's rows (wrapped keys, mechanisms, key checks, chain links) are not the ones the vault's state holds."));
@@ -70,7 +70,7 @@ internal static class VaultVerifier
         };
     }
 
-    private static void CheckSettings(CryptoBarrier barrier, string vaultName, VaultRow state, AuditHeadRow? head, List<VaultIntegrityProblem> problems)
+    private static void CheckSettings(CryptoBarrier barrier, string vaultName, VaultRow state, IAuditStore log, List<VaultIntegrityProblem> problems)
     {
         try
         {
@@ -82,7 +82,8 @@ internal static class VaultVerifier
             return;
         }
 
-        if (head?.StateMac is { } bound && Audit.AuditChain.HeadMatches(barrier, head) && !bound.AsSpan().SequenceEqual(state.Mac))
+        var head = log.ReadHead();
+        if (VaultState.IsBound(log, barrier, head, state) && !head!.StateMac.AsSpan().SequenceEqual(state.Mac))
         {
             problems.Add(Problem(VaultIntegrityArea.Settings, "settings", "the vault's state is not the one its audit log last recorded (an older copy of the settings was put back)."));
         }

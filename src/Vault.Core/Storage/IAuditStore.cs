@@ -31,6 +31,9 @@ internal interface IAuditStore
 
     bool SeqExists(long seq);
 
+    /// <summary>The HMAC of the chained record at <paramref name="seq"/>; null when there is none.</summary>
+    byte[]? HmacAt(long seq);
+
     long CountUnchained();
 
     /// <summary>

@@ -82,6 +82,13 @@ internal sealed class SqliteAuditStore(SqliteVaultTransaction db) : IAuditStore
         return db.Scalar(command) is not null;
     }
 
+    public byte[]? HmacAt(long seq)
+    {
+        using var command = db.Command("SELECT hmac FROM audit_record WHERE seq = $seq;");
+        command.Parameters.AddWithValue("$seq", seq);
+        return db.Scalar(command) as byte[];
+    }
+
     public long CountUnchained()
     {
         using var command = db.Command("SELECT count(*) FROM audit_record WHERE seq IS NULL;");
