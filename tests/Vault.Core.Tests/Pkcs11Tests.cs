@@ -140,13 +140,87 @@ public sealed class Pkcs11Tests : IDisposable
     }
 
     [Fact]
-    public void ATokenWithNeitherWrapMechanismIsRefused()
+    public void ATokenWithNoWayToSealDataKeysIsRefused()
     {
-        recorder.HiddenMechanisms.UnionWith([Pkcs11Codes.CkmAesKeyWrapPad, Pkcs11Codes.CkmAesKeyWrap]);
+        // Since step 6, a token without a wrap mechanism can still seal with CKM_AES_GCM; without that too, it is refused.
+        recorder.HiddenMechanisms.UnionWith([Pkcs11Codes.CkmAesKeyWrapPad, Pkcs11Codes.CkmAesKeyWrap, Pkcs11Codes.CkmAesGcm]);
         var token = hsm.NewToken();
-        Throws(() => home.Manager.CreateVault("no-wrap", null, 90, false, hsm.Options(token)), "HsmMechanismUnsupported");
+        var refused = Throws(() => home.Manager.CreateVault("no-wrap", null, 90, false, hsm.Options(token)), "HsmMechanismUnsupported");
+        Assert.Contains("CKM_AES_GCM", refused.Message);
         Assert.Empty(home.Manager.VaultNames);
         Assert.False(File.Exists(Path.Combine(home.Directory, "vaults", "no-wrap.vault")));
+    }
+
+    [Fact]
+    public void AHardenedTokenSealsDataKeysWithAesGcmUnderTheRootKeyAndTheVaultKeepsOpeningWithThem()
+    {
+        // A token that will not hand back a key it unwrapped (SoftHSM2 with that forced at the PKCS#11 boundary).
+        recorder.RefuseToRevealUnwrappedKeys = true;
+        var vault = NewHsmVault("hard-vault", out var token);
+        vault.Set("db", "v1");
+        Assert.Equal(["CKM_AES_GCM"], Mechanisms(vault.Path));
+        Assert.Equal(1, recorder.Unwraps);
+        Assert.True(recorder.Encrypts >= 1);
+
+        // Opened again: the data key comes back by C_Decrypt, never by C_UnwrapKey.
+        VaultCache.Evict(vault.Path);
+        Environment.SetEnvironmentVariable(KeyProtectors.PinVariable, SoftHsm.UserPin);
+        var decrypts = recorder.Decrypts;
+        Assert.Equal("v1", home.Manager.Open("hard-vault").GetSecret("db").Plain());
+        Assert.Equal(decrypts + 1, recorder.Decrypts);
+        Assert.Equal(1, recorder.Unwraps);
+
+        // Rotation, root-key rotation and a second opener all keep the path; each key records how it was sealed.
+        home.Manager.Open("hard-vault").RotateDataKey();
+        home.Manager.Open("hard-vault").Set("db", "v2");
+        home.Manager.Open("hard-vault").RotateRootKey();
+        Assert.Equal(["CKM_AES_GCM", "CKM_AES_GCM"], Mechanisms(vault.Path));
+        VaultCache.Evict(vault.Path);
+        Assert.Equal("v2", home.Manager.Open("hard-vault").GetSecret("db").Plain());
+        Assert.True(home.Manager.Open("hard-vault").VerifyVault().IsValid);
+
+        // The token later reveals unwrapped keys: the sealed keys still open the way they were sealed.
+        recorder.RefuseToRevealUnwrappedKeys = false;
+        VaultCache.Evict(vault.Path);
+        Assert.Equal("v2", home.Manager.Open("hard-vault").GetSecret("db").Plain());
+        Assert.Equal(["CKM_AES_GCM", "CKM_AES_GCM"], Mechanisms(vault.Path));
+    }
+
+    [Fact]
+    public void AKeySealedWithAesGcmIsBoundToItsTermAndVault()
+    {
+        recorder.RefuseToRevealUnwrappedKeys = true;
+        var vault = NewHsmVault("bound-vault", out _);
+        vault.Set("db", "v");
+        vault.RotateDataKey();
+        Environment.SetEnvironmentVariable(KeyProtectors.PinVariable, SoftHsm.UserPin);
+
+        // Term 2's sealed key moved to term 1: the AAD names the term, so the token refuses it.
+        Tamper(vault.Path, "UPDATE keyring SET wrapped_key = (SELECT wrapped_key FROM keyring WHERE term = 2) WHERE term = 1;");
+        Throws(() => home.Manager.Open("bound-vault").GetSecret("db"), "KeyringIntegrityFailed");
+    }
+
+    [Fact]
+    public void AHardenedTokenWithoutAesGcmIsRefused()
+    {
+        recorder.RefuseToRevealUnwrappedKeys = true;
+        recorder.HiddenMechanisms.Add(Pkcs11Codes.CkmAesGcm);
+        var token = hsm.NewToken();
+        Throws(() => home.Manager.CreateVault("hard-no-gcm", null, 90, false, hsm.Options(token)), "HsmMechanismUnsupported");
+        Assert.Empty(home.Manager.VaultNames);
+    }
+
+    [Fact]
+    public void ATokenWithoutWrapMechanismsSealsWithAesGcm()
+    {
+        recorder.HiddenMechanisms.UnionWith([Pkcs11Codes.CkmAesKeyWrapPad, Pkcs11Codes.CkmAesKeyWrap]);
+        var vault = NewHsmVault("gcm-only", out _);
+        vault.Set("db", "v");
+        Assert.Equal(["CKM_AES_GCM"], Mechanisms(vault.Path));
+        Assert.Equal(0, recorder.Unwraps);
+        VaultCache.Evict(vault.Path);
+        Environment.SetEnvironmentVariable(KeyProtectors.PinVariable, SoftHsm.UserPin);
+        Assert.Equal("v", home.Manager.Open("gcm-only").GetSecret("db").Plain());
     }
 
     [Fact]

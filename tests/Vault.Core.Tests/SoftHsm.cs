@@ -133,6 +133,20 @@ internal sealed class RecordingPkcs11(Vault.Core.Crypto.Pkcs11.IPkcs11Library in
 
     public int FailWrapAfter { get; set; } = int.MaxValue;
 
+    /// <summary>Acts as a hardened token: no unwrapped key's value is handed back (CKR_ATTRIBUTE_SENSITIVE), as SoftHSM2 cannot be told to.</summary>
+    public bool RefuseToRevealUnwrappedKeys { get; set; }
+
+    /// <summary>C_UnwrapKey, C_Encrypt and C_Decrypt calls, by what they were.</summary>
+    public int Unwraps => Volatile.Read(ref unwraps);
+
+    public int Encrypts => Volatile.Read(ref encrypts);
+
+    public int Decrypts => Volatile.Read(ref decrypts);
+
+    private int unwraps;
+    private int encrypts;
+    private int decrypts;
+
     public string Path => inner.Path;
 
     public IReadOnlyList<Pkcs11Token> Tokens()
@@ -203,8 +217,30 @@ internal sealed class RecordingPkcs11(Vault.Core.Crypto.Pkcs11.IPkcs11Library in
         public byte[] Unwrap(ulong mechanism, ulong unwrappingKey, byte[] wrapped)
         {
             owner.Count();
+            Interlocked.Increment(ref owner.unwraps);
+            if (owner.RefuseToRevealUnwrappedKeys)
+            {
+                throw new Pkcs11Failure("C_GetAttributeValue", Pkcs11Codes.CkrAttributeSensitive);
+            }
+
             return inner.Unwrap(mechanism, unwrappingKey, wrapped);
         }
+
+        public byte[] EncryptGcm(ulong key, byte[] iv, byte[] aad, ReadOnlySpan<byte> plaintext)
+        {
+            owner.Count();
+            Interlocked.Increment(ref owner.encrypts);
+            return inner.EncryptGcm(key, iv, aad, plaintext);
+        }
+
+        public byte[] DecryptGcm(ulong key, byte[] iv, byte[] aad, byte[] ciphertext)
+        {
+            owner.Count();
+            Interlocked.Increment(ref owner.decrypts);
+            return inner.DecryptGcm(key, iv, aad, ciphertext);
+        }
+
+        public bool CanEncrypt(ulong key) => inner.CanEncrypt(key);
 
         public bool CanReadValue(ulong key) => inner.CanReadValue(key);
 

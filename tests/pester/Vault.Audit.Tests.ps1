@@ -225,6 +225,59 @@ Describe 'Vault audit log' {
         }
     }
 
+    Context 'Test-Vault: the whole vault against its MACs' {
+        It 'an intact vault verifies, and says what it checked' {
+            $report = Test-Vault audit-vault
+            $report.PSObject.TypeNames[0] | Should -BeExactly 'Vault.VaultIntegrityReport'
+            $report.IsValid | Should -BeTrue
+            $report.SecretCount | Should -Be 2
+            $report.VersionCount | Should -Be 2
+            $report.Problems | Should -HaveCount 0
+            $report.AuditLog.IsValid | Should -BeTrue
+            (Get-VaultAuditLog audit-vault -Last 1).OperationName | Should -BeExactly 'VaultVerify'
+            (Get-Vault audit-vault | Test-Vault).IsValid | Should -BeTrue
+        }
+
+        It 'every object edited with sqlite3 is named in one pass, each as an error of its own' {
+            Set-VaultSecret audit-vault db 'db-value-2'
+            $seqs = @(Invoke-VaultSql -Path $vaultPath -Sql "SELECT v.seq FROM secret_version v JOIN secret s USING (secret_id) WHERE s.name = 'db' ORDER BY v.seq;")
+            Invoke-VaultSql -Path $vaultPath -Sql "DELETE FROM secret_version WHERE seq = $($seqs[1]); UPDATE secret_version SET enabled = 0 WHERE secret_id = (SELECT secret_id FROM secret WHERE name = 'api');"
+
+            $report = Test-Vault audit-vault -ErrorAction SilentlyContinue -ErrorVariable problems
+            $report.IsValid | Should -BeFalse
+            $report.Problems.Name | Should -BeExactly @('api', 'db')
+            $problems | Should -HaveCount 2
+            $problems[0].FullyQualifiedErrorId | Should -BeExactly 'MetadataIntegrityFailed,Vault.PowerShell.Commands.TestVaultCommand'
+            $problems[0].CategoryInfo.Category | Should -Be ([System.Management.Automation.ErrorCategory]::InvalidData)
+            $problems[0].TargetObject | Should -BeExactly 'api'
+            { Test-Vault audit-vault } | Should -Throw -ErrorId 'MetadataIntegrityFailed,Vault.PowerShell.Commands.TestVaultCommand'
+
+            # Each damaged secret is refused with its name; a value the edit would have served never leaves.
+            $err = { Get-VaultSecret audit-vault db -AsPlainText } | Should -Throw -ErrorId 'MetadataIntegrityFailed,Vault.PowerShell.Commands.GetVaultSecretCommand' -PassThru
+            $err.Exception.Message | Should -BeLike "*'db' of vault 'audit-vault' was changed outside Vault*Test-Vault*"
+            $err.CategoryInfo.Category | Should -Be ([System.Management.Automation.ErrorCategory]::InvalidData)
+            "$err" | Should -Not -BeLike '*db-value*'
+        }
+
+        It 'purge protection turned off in the file stays on' {
+            Update-Vault audit-vault -EnablePurgeProtection | Out-Null
+            Remove-VaultSecret audit-vault api -Force
+            Invoke-VaultSql -Path $vaultPath -Sql 'UPDATE vault SET purge_protection = 0;'
+            { Remove-VaultSecret audit-vault api -InRemovedState -Force } | Should -Throw -ErrorId 'MetadataIntegrityFailed,*'
+            @(Invoke-VaultSql -Path $vaultPath -Sql "SELECT count(*) FROM secret WHERE name = 'api';")[0] | Should -Be 1
+            (Test-Vault audit-vault -ErrorAction SilentlyContinue).Problems.Area | Should -Be 'Settings'
+        }
+
+        It 'a wiped log is reported from sequence 1' {
+            Invoke-VaultSql -Path $vaultPath -Sql 'DELETE FROM audit_record; DELETE FROM audit_head;'
+            Set-VaultSecret audit-vault later 'x'
+            $result = Test-VaultAuditLog audit-vault -ErrorAction SilentlyContinue
+            $result.IsValid | Should -BeFalse
+            $result.Problem | Should -BeExactly 'Removed'
+            $result.FirstBadSequenceNumber | Should -Be 1
+        }
+    }
+
     Context 'The head and verification' {
         It 'the head is the last record, and an intact log verifies against it given either way' {
             $anchor = Get-VaultAuditHead audit-vault

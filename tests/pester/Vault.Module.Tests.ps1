@@ -14,14 +14,14 @@ Describe 'Vault module' {
         $expectedVersion = ([xml](Get-Content -LiteralPath (Join-Path $PSScriptRoot '../../Directory.Build.props') -Raw)).Project.PropertyGroup.VersionPrefix |
             Where-Object { $_ } | Select-Object -First 1
 
-        # The 33 cmdlets Vault.psd1 exports, sorted as Sort-Object sorts them (ModuleTests.Cmdlets).
+        # The 34 cmdlets Vault.psd1 exports, sorted as Sort-Object sorts them (ModuleTests.Cmdlets).
         $cmdlets = @(
             'Backup-VaultSecret', 'Export-VaultAuditLog', 'Export-VaultKeyring', 'Get-Vault', 'Get-VaultAuditHash', 'Get-VaultAuditHead',
             'Get-VaultAuditLog', 'Get-VaultContext', 'Get-VaultRoleAssignment', 'Get-VaultRoleDefinition',
             'Get-VaultSecret', 'Import-VaultKeyring', 'Invoke-VaultKeyRotation', 'Lock-Vault', 'New-Vault', 'New-VaultRoleAssignment',
             'New-VaultRoleDefinition', 'Register-Vault', 'Remove-Vault', 'Remove-VaultRoleAssignment', 'Remove-VaultRoleDefinition',
             'Remove-VaultSecret', 'Restore-VaultSecret', 'Set-VaultDefault', 'Set-VaultKeyProtector', 'Set-VaultSecret',
-            'Test-VaultAccess', 'Test-VaultAuditLog', 'Undo-VaultSecretRemoval', 'Unlock-Vault', 'Unregister-Vault', 'Update-Vault', 'Update-VaultSecret'
+            'Test-Vault', 'Test-VaultAccess', 'Test-VaultAuditLog', 'Undo-VaultSecretRemoval', 'Unlock-Vault', 'Unregister-Vault', 'Update-Vault', 'Update-VaultSecret'
         )
     }
 

@@ -41,6 +41,15 @@ internal interface IPkcs11Session : IDisposable
     /// <summary>Unwraps to a session object, reads its value, destroys it. The caller zeroes the result.</summary>
     byte[] Unwrap(ulong mechanism, ulong unwrappingKey, byte[] wrapped);
 
+    /// <summary>Encrypts with CKM_AES_GCM under a token key (C_EncryptInit, C_Encrypt): ciphertext then a 16-byte tag.</summary>
+    byte[] EncryptGcm(ulong key, byte[] iv, byte[] aad, ReadOnlySpan<byte> plaintext);
+
+    /// <summary>Decrypts and authenticates with CKM_AES_GCM under a token key (C_DecryptInit, C_Decrypt). The caller zeroes the result.</summary>
+    byte[] DecryptGcm(ulong key, byte[] iv, byte[] aad, byte[] ciphertext);
+
+    /// <summary>Whether a token key may encrypt and decrypt (CKA_ENCRYPT and CKA_DECRYPT), as root keys made since step 6 may.</summary>
+    bool CanEncrypt(ulong key);
+
     /// <summary>Whether the key's value can be read (it must not be, for a root key).</summary>
     bool CanReadValue(ulong key);
 
@@ -69,8 +78,23 @@ internal static class Pkcs11Codes
     public const ulong CkrTokenNotPresent = 0xE0;
     public const ulong CkrDeviceRemoved = 0x32;
 
+    /// <summary>What a hardened token answers when asked to unwrap a key into an object whose value can be read.</summary>
+    public const ulong CkrAttributeSensitive = 0x11;
+    public const ulong CkrAttributeValueInvalid = 0x13;
+    public const ulong CkrKeyFunctionNotPermitted = 0x68;
+    public const ulong CkrKeyUnextractable = 0x6A;
+    public const ulong CkrTemplateInconsistent = 0xD1;
+    public const ulong CkrGeneralError = 0x5;
+    public const ulong CkrEncryptedDataInvalid = 0x40;
+    public const ulong CkrEncryptedDataLenRange = 0x41;
+
     public const ulong CkmAesKeyWrap = 0x2109;
     public const ulong CkmAesKeyWrapPad = 0x210A;
+    public const ulong CkmAesGcm = 0x1087;
+
+    /// <summary>Whether a failed unwrap means the token will not reveal unwrapped keys (a hardened token), not that something is broken.</summary>
+    public static bool RefusesToReveal(ulong code) =>
+        code is CkrAttributeSensitive or CkrAttributeValueInvalid or CkrKeyFunctionNotPermitted or CkrKeyUnextractable or CkrTemplateInconsistent;
 
     public static string Name(ulong code) => code switch
     {
@@ -88,6 +112,7 @@ internal static class Pkcs11Codes
 
     public static string MechanismName(ulong mechanism) => mechanism switch
     {
+        CkmAesGcm => "CKM_AES_GCM",
         CkmAesKeyWrapPad => "CKM_AES_KEY_WRAP_PAD",
         CkmAesKeyWrap => "CKM_AES_KEY_WRAP",
         _ => $"0x{mechanism:X}",
@@ -97,6 +122,7 @@ internal static class Pkcs11Codes
     {
         "CKM_AES_KEY_WRAP_PAD" => CkmAesKeyWrapPad,
         "CKM_AES_KEY_WRAP" => CkmAesKeyWrap,
+        "CKM_AES_GCM" => CkmAesGcm,
         _ => null,
     };
 }

@@ -162,8 +162,10 @@ internal sealed class Pkcs11InteropLibrary : IPkcs11Library
                 A.Create(CKA.CKA_MODIFIABLE, false),
                 A.Create(CKA.CKA_WRAP, true),
                 A.Create(CKA.CKA_UNWRAP, true),
-                A.Create(CKA.CKA_ENCRYPT, false),
-                A.Create(CKA.CKA_DECRYPT, false),
+                // Encrypt and decrypt too, for a token that will not reveal an unwrapped key:
+                // then data keys are sealed with CKM_AES_GCM under this key instead of wrapped.
+                A.Create(CKA.CKA_ENCRYPT, true),
+                A.Create(CKA.CKA_DECRYPT, true),
                 A.Create(CKA.CKA_SIGN, false),
                 A.Create(CKA.CKA_VERIFY, false),
                 A.Create(CKA.CKA_DERIVE, false),
@@ -215,6 +217,38 @@ internal sealed class Pkcs11InteropLibrary : IPkcs11Library
                 Call("C_DestroyObject", () => session.DestroyObject(unwrapped));
             }
         }
+
+        public byte[] EncryptGcm(ulong key, byte[] iv, byte[] aad, ReadOnlySpan<byte> plaintext)
+        {
+            var data = plaintext.ToArray();
+            try
+            {
+                return Call("C_Encrypt", () => session.Encrypt(Gcm(iv, aad), Handle(key), data));
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(data);
+            }
+        }
+
+        public byte[] DecryptGcm(ulong key, byte[] iv, byte[] aad, byte[] ciphertext) =>
+            Call("C_Decrypt", () => session.Decrypt(Gcm(iv, aad), Handle(key), ciphertext));
+
+        public bool CanEncrypt(ulong key)
+        {
+            try
+            {
+                var attributes = session.GetAttributeValue(Handle(key), [CKA.CKA_ENCRYPT, CKA.CKA_DECRYPT]);
+                return attributes[0].GetValueAsBool() && attributes[1].GetValueAsBool();
+            }
+            catch (Pkcs11Exception)
+            {
+                return false;
+            }
+        }
+
+        private static IMechanism Gcm(byte[] iv, byte[] aad) =>
+            Factories.MechanismFactory.Create(CKM.CKM_AES_GCM, Factories.MechanismParamsFactory.CreateCkGcmParams(iv, (ulong)iv.Length * 8, aad, 128));
 
         public bool CanReadValue(ulong key)
         {

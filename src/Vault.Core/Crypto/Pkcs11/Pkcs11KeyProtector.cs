@@ -7,9 +7,11 @@ internal sealed record Pkcs11Options(string Library, string TokenLabel, string? 
 
 /// <summary>
 /// The root key as an AES-256 object in a PKCS#11 token: CKA_TOKEN, CKA_PRIVATE and CKA_SENSITIVE
-/// true, CKA_EXTRACTABLE false, able to wrap and unwrap and nothing else. Data keys are wrapped with
-/// CKM_AES_KEY_WRAP_PAD (RFC 5649) where the token has it, else CKM_AES_KEY_WRAP (RFC 3394); the
-/// mechanism is stored with each wrapped key, so a vault always opens with what it was written with.
+/// true, CKA_EXTRACTABLE false, able to wrap, unwrap, encrypt and decrypt and nothing else. Data keys
+/// are wrapped with CKM_AES_KEY_WRAP_PAD (RFC 5649) where the token has it, else CKM_AES_KEY_WRAP
+/// (RFC 3394); on a hardened token that will not reveal an unwrapped key, they are sealed with
+/// CKM_AES_GCM by C_Encrypt instead. The mechanism is stored with each key, so a vault always opens
+/// with what it was written with.
 /// One session is used at a time (a PKCS#11 session is not thread-safe).
 /// </summary>
 internal sealed class Pkcs11KeyProtector : IKeyProtector
@@ -22,7 +24,10 @@ internal sealed class Pkcs11KeyProtector : IKeyProtector
     private readonly object gate = new();
     private readonly IPkcs11Session session;
     private readonly ulong rootKey;
+    private const int GcmIvSize = 12;
+
     private readonly IReadOnlyCollection<ulong> mechanisms;
+    private bool? reveals;
     private bool disposed;
 
     private Pkcs11KeyProtector(IPkcs11Session session, ulong rootKey, IReadOnlyCollection<ulong> mechanisms, KeyProtectorSettings settings)
@@ -66,7 +71,7 @@ internal sealed class Pkcs11KeyProtector : IKeyProtector
         return InSession(session, vaultName, () =>
         {
             var mechanisms = library.Mechanisms(token.SlotId);
-            if (!mechanisms.Contains(Pkcs11Codes.CkmAesKeyWrapPad) && !mechanisms.Contains(Pkcs11Codes.CkmAesKeyWrap))
+            if (!mechanisms.Contains(Pkcs11Codes.CkmAesKeyWrapPad) && !mechanisms.Contains(Pkcs11Codes.CkmAesKeyWrap) && !mechanisms.Contains(Pkcs11Codes.CkmAesGcm))
             {
                 throw VaultErrors.HsmMechanismUnsupported(token.Label, options.Library);
             }
@@ -159,13 +164,18 @@ internal sealed class Pkcs11KeyProtector : IKeyProtector
 
     public WrappedKey Wrap(ReadOnlySpan<byte> key, ReadOnlySpan<byte> context)
     {
-        var mechanism = mechanisms.Contains(Pkcs11Codes.CkmAesKeyWrapPad) ? Pkcs11Codes.CkmAesKeyWrapPad : Pkcs11Codes.CkmAesKeyWrap;
         lock (gate)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
             try
             {
-                return new WrappedKey(session.Wrap(mechanism, rootKey, key), Pkcs11Codes.MechanismName(mechanism));
+                if (RevealsUnwrappedKeys())
+                {
+                    var mechanism = mechanisms.Contains(Pkcs11Codes.CkmAesKeyWrapPad) ? Pkcs11Codes.CkmAesKeyWrapPad : Pkcs11Codes.CkmAesKeyWrap;
+                    return new WrappedKey(session.Wrap(mechanism, rootKey, key), Pkcs11Codes.MechanismName(mechanism));
+                }
+
+                return new WrappedKey(SealByEncryption(key, context), Pkcs11Codes.MechanismName(Pkcs11Codes.CkmAesGcm));
             }
             catch (Pkcs11Failure ex)
             {
@@ -183,13 +193,83 @@ internal sealed class Pkcs11KeyProtector : IKeyProtector
             ObjectDisposedException.ThrowIf(disposed, this);
             try
             {
-                return session.Unwrap(code, rootKey, wrapped);
+                return code == Pkcs11Codes.CkmAesGcm ? OpenByDecryption(wrapped, context) : session.Unwrap(code, rootKey, wrapped);
+            }
+            catch (Pkcs11Failure ex) when (code == Pkcs11Codes.CkmAesGcm && ex.Code is Pkcs11Codes.CkrEncryptedDataInvalid or Pkcs11Codes.CkrEncryptedDataLenRange or Pkcs11Codes.CkrGeneralError)
+            {
+                // The tag did not authenticate: the sealed key, or what it is bound to, was changed.
+                // (SoftHSM2 answers a tag that fails with CKR_GENERAL_ERROR, not CKR_ENCRYPTED_DATA_INVALID.)
+                throw new CryptographicException("A keyring entry sealed with CKM_AES_GCM does not authenticate.", ex);
             }
             catch (Pkcs11Failure ex)
             {
                 throw VaultErrors.HsmOperationFailed(Settings.TokenLabel ?? string.Empty, $"the token refused to unwrap a keyring entry: {ex.Message}", ex);
             }
         }
+    }
+
+    /// <summary>
+    /// Whether this token hands back a key it unwrapped (most do, into a session object Vault reads
+    /// and destroys). A hardened token refuses to make an object whose value can be read: asked once
+    /// per protector with a throwaway key, and then data keys are sealed with CKM_AES_GCM under the
+    /// root key (C_Encrypt) instead of wrapped. The mechanism is stored with each sealed key, so every
+    /// key opens the way it was sealed, whichever the token does later.
+    /// </summary>
+    private bool RevealsUnwrappedKeys()
+    {
+        if (reveals is { } known)
+        {
+            return known;
+        }
+
+        var mechanism = mechanisms.Contains(Pkcs11Codes.CkmAesKeyWrapPad) ? Pkcs11Codes.CkmAesKeyWrapPad
+            : mechanisms.Contains(Pkcs11Codes.CkmAesKeyWrap) ? Pkcs11Codes.CkmAesKeyWrap
+            : (ulong?)null;
+        if (mechanism is { } wrap)
+        {
+            var probe = RandomNumberGenerator.GetBytes(32);
+            try
+            {
+                var back = session.Unwrap(wrap, rootKey, session.Wrap(wrap, rootKey, probe));
+                CryptographicOperations.ZeroMemory(back);
+                reveals = true;
+                return true;
+            }
+            catch (Pkcs11Failure ex) when (Pkcs11Codes.RefusesToReveal(ex.Code))
+            {
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(probe);
+            }
+        }
+
+        // No wrap mechanism, or the token keeps what it unwraps: encryption under the root key it is.
+        if (!mechanisms.Contains(Pkcs11Codes.CkmAesGcm) || !session.CanEncrypt(rootKey))
+        {
+            throw VaultErrors.HsmMechanismUnsupported(Settings.TokenLabel ?? string.Empty, Settings.Library ?? string.Empty);
+        }
+
+        reveals = false;
+        return false;
+    }
+
+    /// <summary>A data key sealed under the root key inside the token: a fresh 12-byte IV, then the ciphertext and its tag; the keyring entry's context is the AAD.</summary>
+    private byte[] SealByEncryption(ReadOnlySpan<byte> key, ReadOnlySpan<byte> context)
+    {
+        var iv = RandomNumberGenerator.GetBytes(GcmIvSize);
+        var sealedKey = session.EncryptGcm(rootKey, iv, context.ToArray(), key);
+        return [.. iv, .. sealedKey];
+    }
+
+    private byte[] OpenByDecryption(byte[] sealedKey, ReadOnlySpan<byte> context)
+    {
+        if (sealedKey.Length <= GcmIvSize + 16)
+        {
+            throw new CryptographicException("A keyring entry sealed with CKM_AES_GCM is too short.");
+        }
+
+        return session.DecryptGcm(rootKey, sealedKey[..GcmIvSize], context.ToArray(), sealedKey[GcmIvSize..]);
     }
 
     /// <summary>For the tests: the root key can neither be read nor wrapped out of the token.</summary>
