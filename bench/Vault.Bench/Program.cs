@@ -24,15 +24,17 @@ Console.WriteLine($"Load average (1 min) at start: {loadAtStart}; the figures as
 var table = new ResultTable();
 
 // `-- rbac` runs the RBAC phase alone (section 6), `-- audit` the audit phase alone (section 7),
-// `-- step5` the step-5 comparison alone (section 8), for work on them; the figures that count come
-// from a whole run, which is what the README's table is. Given several, those run.
+// `-- step5` the step-5 comparison alone (section 8), `-- step6` the step-6 one (section 9), for work
+// on them; the figures that count come from a whole run, which is what the README's table is. Given
+// several, those run.
 var rbacOnly = args.Contains("rbac");
 var auditOnly = args.Contains("audit");
 var step5Only = args.Contains("step5");
-var only = rbacOnly || auditOnly || step5Only;
+var step6Only = args.Contains("step6");
+var only = rbacOnly || auditOnly || step5Only || step6Only;
 if (only)
 {
-    var phases = string.Join(" and ", new[] { rbacOnly ? "RBAC" : null, auditOnly ? "audit" : null, step5Only ? "step-5" : null }.OfType<string>());
+    var phases = string.Join(" and ", new[] { rbacOnly ? "RBAC" : null, auditOnly ? "audit" : null, step5Only ? "step-5" : null, step6Only ? "step-6" : null }.OfType<string>());
     Console.WriteLine($"Only the {phases} phase ({string.Join(" ", args)}).");
     table.Info($"NOTE: only the {phases} phase ran ({string.Join(" ", args)})", "the other sections skipped");
 }
@@ -129,12 +131,21 @@ if (!only || auditOnly)
 if (!only || step5Only)
 {
     table.Section = 8;
-    Console.WriteLine($"Step 5 against {Step5Bench.ShortCommit}: Get-VaultSecret and Set-VaultSecret in pwsh processes, core GetSecret in probe processes ({Step5Bench.WarmupRounds} + {Step5Bench.Rounds} rounds, old and new alternating); load average (1 min) now: {MachineLoad.OneMinute()}");
-    Step5Bench.Measure(table);
+    Console.WriteLine($"Step 5 against {StepBench.Step5.ShortCommit}: Get-VaultSecret and Set-VaultSecret in pwsh processes, core GetSecret in probe processes ({StepBench.WarmupRounds} + {StepBench.Rounds} rounds, old and new alternating); load average (1 min) now: {MachineLoad.OneMinute()}");
+    StepBench.Step5.Measure(table);
     Console.WriteLine($"  load average (1 min) now: {MachineLoad.OneMinute()}");
 }
 
-table.Section = 9;
+// Step 6 (every read and write checks and keeps metadata MACs) against the commit before it, the same way.
+if (!only || step6Only)
+{
+    table.Section = 9;
+    Console.WriteLine($"Step 6 against {StepBench.Step6.ShortCommit}: Get-VaultSecret and Set-VaultSecret in pwsh processes, core GetSecret in probe processes ({StepBench.WarmupRounds} + {StepBench.Rounds} rounds, old and new alternating); load average (1 min) now: {MachineLoad.OneMinute()}");
+    StepBench.Step6.Measure(table);
+    Console.WriteLine($"  load average (1 min) now: {MachineLoad.OneMinute()}");
+}
+
+table.Section = 10;
 table.Info("bench process peak working set", ResultTable.Bytes(Memory.PeakWorkingSet));
 table.Info("bench process GC heap at end / allocated in all", $"{ResultTable.Bytes(GC.GetTotalMemory(false))} / {ResultTable.Bytes(GC.GetTotalAllocatedBytes())}");
 table.Info("whole bench run", $"{total.Elapsed.TotalSeconds:0.0} s");

@@ -163,7 +163,7 @@ public sealed class VaultAuditVerification
     /// <summary>The first sequence number that is wrong; null when the log is valid.</summary>
     public long? FirstBadSequenceNumber { get; init; }
 
-    /// <summary>Edited, Removed, Reordered, Truncated or RolledBack; null when the log is valid.</summary>
+    /// <summary>Edited, Removed, Reordered, Truncated, RolledBack or Forged; null when the log is valid.</summary>
     public string? Problem { get; init; }
 
     /// <summary>What was found, in words.</summary>

@@ -42,7 +42,7 @@ Describe 'Vault module' {
         $module = Get-Module Vault
         $module | Should -HaveCount 1
         $module.Version.ToString() | Should -BeExactly $expectedVersion
-        $cmdlets | Should -HaveCount 33
+        $cmdlets | Should -HaveCount 34
         (Get-Command -Module Vault).Name | Sort-Object | Should -BeExactly $cmdlets
 
         $data = Import-PowerShellDataFile -LiteralPath $manifest
