@@ -9,19 +9,33 @@ internal sealed class SqliteAuditStore(SqliteVaultTransaction db) : IAuditStore
     private const string Columns =
         "id, seq, time, operation, caller_id, caller_name, caller_type, target, object_name, result_type, result_signature, description, duration_us, correlation_id, client, properties, prev_hmac, hmac";
 
+    // Inside a transaction the head and the highest seq change only by this store's own writes: read
+    // once (an operation's state check and its record's append both ask), then kept up to date.
+    private (bool Known, AuditHeadRow? Row) head;
+    private long? maxSeq;
+
+    private bool InTransaction => db.Transaction is not null;
+
     /// <summary>A write transaction here holds the file's write lock (BEGIN IMMEDIATE): no other appender is in.</summary>
     public AuditHeadRow? LockHead() => ReadHead();
 
     public AuditHeadRow? ReadHead()
     {
+        if (head.Known && InTransaction)
+        {
+            return head.Row;
+        }
+
         var command = db.Kept("SELECT seq, hmac, time, head_hmac, state_mac FROM audit_head WHERE id = 1;");
         using var reader = db.Reader(command);
-        return db.Read(reader)
+        var row = db.Read(reader)
             ? new AuditHeadRow(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), reader.GetInt64(2), reader.GetFieldValue<byte[]>(3))
             {
                 StateMac = reader.IsDBNull(4) ? null : reader.GetFieldValue<byte[]>(4),
             }
             : null;
+        head = (InTransaction, row);
+        return row;
     }
 
     public void WriteHead(AuditHeadRow head)
@@ -35,6 +49,7 @@ internal sealed class SqliteAuditStore(SqliteVaultTransaction db) : IAuditStore
         command.Parameters.AddWithValue("$headHmac", head.HeadHmac);
         command.Parameters.AddWithValue("$stateMac", (object?)head.StateMac ?? DBNull.Value);
         db.Execute(command);
+        this.head = (InTransaction, head);
     }
 
     /// <remarks>
@@ -43,6 +58,11 @@ internal sealed class SqliteAuditStore(SqliteVaultTransaction db) : IAuditStore
     /// </remarks>
     public long Insert(AuditRow row)
     {
+        if (row.Seq is { } seq && maxSeq is { } max)
+        {
+            maxSeq = Math.Max(max, seq);
+        }
+
         var command = db.Kept(
             "INSERT INTO audit_record (seq, time, operation, caller_id, caller_name, caller_type, target, object_name, result_type, result_signature, description, duration_us, correlation_id, client, properties, prev_hmac, hmac) " +
             "VALUES ($seq, $time, $operation, $callerId, $callerName, $callerType, $target, $objectName, $resultType, $resultSignature, $description, $durationUs, $correlationId, $client, $properties, $prevHmac, $hmac);");
@@ -71,8 +91,15 @@ internal sealed class SqliteAuditStore(SqliteVaultTransaction db) : IAuditStore
     /// <summary>The unique index on seq answers it.</summary>
     public long MaxSeq()
     {
-        using var command = db.Command("SELECT coalesce(max(seq), 0) FROM audit_record;");
-        return (long)db.Scalar(command)!;
+        if (maxSeq is { } known && InTransaction)
+        {
+            return known;
+        }
+
+        var command = db.Kept("SELECT coalesce(max(seq), 0) FROM audit_record;");
+        var max = (long)db.Scalar(command)!;
+        maxSeq = InTransaction ? max : null;
+        return max;
     }
 
     public bool SeqExists(long seq)
@@ -84,7 +111,7 @@ internal sealed class SqliteAuditStore(SqliteVaultTransaction db) : IAuditStore
 
     public byte[]? HmacAt(long seq)
     {
-        using var command = db.Command("SELECT hmac FROM audit_record WHERE seq = $seq;");
+        var command = db.Kept("SELECT hmac FROM audit_record WHERE seq = $seq;");
         command.Parameters.AddWithValue("$seq", seq);
         return db.Scalar(command) as byte[];
     }

@@ -33,7 +33,7 @@ internal sealed class SqliteKeyringStore(SqliteVaultTransaction db) : IKeyringSt
 
     public int MaxTerm()
     {
-        using var command = db.Command("SELECT coalesce(max(term), 0) FROM keyring;");
+        var command = db.Kept("SELECT coalesce(max(term), 0) FROM keyring;");
         return Convert.ToInt32(db.Scalar(command), System.Globalization.CultureInfo.InvariantCulture);
     }
 

@@ -37,7 +37,7 @@ internal sealed class SqliteObjectStore(SqliteVaultTransaction db) : IObjectStor
 
     public ObjectRow Insert(ObjectKind kind, string name, long created)
     {
-        using var command = db.Command(Statements.Of(kind).Insert);
+        var command = db.Kept(Statements.Of(kind).Insert);
         command.Parameters.AddWithValue("$name", name);
         command.Parameters.AddWithValue("$created", created);
         var id = (long)db.Scalar(command)!;
@@ -64,7 +64,7 @@ internal sealed class SqliteObjectStore(SqliteVaultTransaction db) : IObjectStor
 
     public void InsertVersion(ObjectRow obj, VersionRow version)
     {
-        using var command = db.Command(Statements.Of(obj.Kind).InsertVersion);
+        var command = db.Kept(Statements.Of(obj.Kind).InsertVersion);
         AddAttributes(command, obj.Id, version);
         command.Parameters.AddWithValue("$created", version.Created);
         command.Parameters.AddWithValue("$term", version.Term);
@@ -74,14 +74,14 @@ internal sealed class SqliteObjectStore(SqliteVaultTransaction db) : IObjectStor
 
     public void UpdateVersionAttributes(ObjectRow obj, VersionRow version)
     {
-        using var command = db.Command(Statements.Of(obj.Kind).UpdateAttributes);
+        var command = db.Kept(Statements.Of(obj.Kind).UpdateAttributes);
         AddAttributes(command, obj.Id, version);
         db.Execute(command);
     }
 
     public void WriteState(ObjectRow obj)
     {
-        using var command = db.Command(Statements.Of(obj.Kind).WriteState);
+        var command = db.Kept(Statements.Of(obj.Kind).WriteState);
         var p = command.Parameters;
         p.AddWithValue("$id", obj.Id);
         p.AddWithValue("$deleted", (object?)obj.Deleted ?? DBNull.Value);
