@@ -160,6 +160,16 @@ public sealed class MetadataAttackTests : IDisposable
         Throws(() => Open("app").DeleteSecret("db"), "MetadataIntegrityFailed");
         Throws(() => Open("app").GetSecret("db"), "MetadataIntegrityFailed");
         OneProblem(Open("app"), VaultIntegrityArea.Settings, "settings");
+
+        // Get-Vault does not show the edited retention while the keyring is held (it can check it);
+        // locked, it shows the file as it is, and the next command that uses it refuses it.
+        Throws(() => home.Manager.GetVault("app"), "MetadataIntegrityFailed");
+        var (_, info, error) = Assert.Single(home.Manager.GetVaults());
+        Assert.Null(info);
+        Assert.Equal("MetadataIntegrityFailed", error!.ErrorId);
+        home.Manager.Lock("app");
+        Assert.Equal(1, home.Manager.GetVault("app").SoftDeleteRetentionInDays);
+        Throws(() => Open("app").DeleteSecret("db"), "MetadataIntegrityFailed");
     }
 
     [Fact]

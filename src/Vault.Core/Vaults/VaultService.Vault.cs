@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Vault.Core.Audit;
 using Vault.Core.Authorization;
 using Vault.Core.Crypto;
+using Vault.Core.Integrity;
 using Vault.Core.Storage;
 
 namespace Vault.Core;
@@ -99,7 +100,9 @@ public sealed partial class VaultService
         string? mechanism;
         using (var db = vault.Store.BeginRead())
         {
-            row = db.Settings.Read();
+            // Held, the keyring vouches for what is shown (and the vault was authenticated when it
+            // was opened); a locked vault's settings are shown as stored, and checked by whatever uses them.
+            row = vault.HeldBarrier is { } held ? new VaultState(db, held, VaultName).Row : db.Settings.Read();
             var keyring = db.Keyring.Read().Where(CryptoBarrier.IsDataTerm).ToList();
             terms = keyring.Count;
             mechanism = keyring.LastOrDefault()?.Mechanism;
