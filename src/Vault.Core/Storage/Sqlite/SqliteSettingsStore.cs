@@ -88,14 +88,7 @@ internal sealed class SqliteSettingsStore(SqliteVaultTransaction db) : ISettings
 
     private static byte[]? Blob(SqliteDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetFieldValue<byte[]>(i);
 
-    private static VaultRow ReadRow(SqliteDataReader reader) => new(
-        Guid.Parse(reader.GetString(0)),
-        Guid.Parse(reader.GetString(1)),
-        reader.GetString(2),
-        reader.GetInt64(3),
-        reader.GetInt32(4),
-        reader.GetInt64(5) != 0,
-        reader.GetString(6))
+    private static VaultRow ReadRow(SqliteDataReader reader) => ReadSettingsOnly(reader) with
     {
         ObjectsCount = reader.GetInt64(7),
         ObjectsDigest = Blob(reader, 8),
