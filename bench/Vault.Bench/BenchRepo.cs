@@ -2,7 +2,7 @@ using System.Reflection;
 
 namespace Vault.Bench;
 
-/// <summary>Where the repository, the built module and the pwsh stand-in are.</summary>
+/// <summary>Where the repository, the built module and pwsh are.</summary>
 internal static class BenchRepo
 {
     /// <summary>The folder holding Vault.sln, found by walking up from the harness's own folder.</summary>
@@ -13,7 +13,9 @@ internal static class BenchRepo
 
     public static string Manifest { get; } = Path.Combine(Root, "out", "Vault", "Vault.psd1");
 
-    public static string PwshHost { get; } = Path.Combine(Root, "tests", "pwsh", "bin", Configuration, "net10.0", "pwsh.dll");
+    /// <summary>The real pwsh: the PowerShell tool's pwsh.dll (pinned in .config/dotnet-tools.json), run by dotnet.</summary>
+    public static string PwshHost { get; } =
+        typeof(BenchRepo).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "VaultPwshHost").Value!;
 
     private static string FindRoot()
     {

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Vault.Bench;
 
 /// <summary>
-/// Runs the tests/pwsh stand-in (PowerShell 7.6.9's console host, knowing nothing of Vault) in a
+/// Runs the real pwsh (the PowerShell tool pinned in .config/dotnet-tools.json, knowing nothing of Vault) in a
 /// process of its own, so the module loads from out/Vault into its own load context, as for a user.
 /// </summary>
 internal static class PwshProcess

@@ -3,8 +3,9 @@ using System.Diagnostics;
 namespace Vault.PowerShell.Tests;
 
 /// <summary>
-/// Runs pwsh (the tests/pwsh stand-in: PowerShell 7.6.9's console host with nothing of Vault) in its
-/// own process. Its only way to Vault is out/Vault, exactly as a user's pwsh.
+/// Runs the real pwsh (the PowerShell tool pinned in .config/dotnet-tools.json) in its own process.
+/// Its only way to Vault is the built module folder, exactly as a user's pwsh; the Pester suite finds
+/// it through VAULT_TEST_MANIFEST.
 /// </summary>
 public static class PwshProcess
 {
@@ -33,6 +34,7 @@ public static class PwshProcess
         // The hosted runspace in this test process set PSModulePath; the child must not inherit it.
         info.Environment.Remove("PSModulePath");
         info.Environment["NO_COLOR"] = "1";
+        info.Environment["VAULT_TEST_MANIFEST"] = Repo.Manifest;
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[key] = value;

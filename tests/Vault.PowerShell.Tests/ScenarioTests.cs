@@ -3,8 +3,9 @@ using System.Collections.Concurrent;
 namespace Vault.PowerShell.Tests;
 
 /// <summary>
-/// Scenarios in separate pwsh processes that know only out/Vault (the tests/pwsh stand-in: PowerShell
-/// 7.6.9's own console host), so a packaging mistake cannot hide behind this test process's bin folder.
+/// Scenarios in separate processes of the repository's pwsh (the PowerShell tool) that know only the
+/// laid-out module (<see cref="Repo.ModuleDir"/>), so a packaging mistake cannot hide behind this test
+/// process's bin folder.
 /// </summary>
 public sealed class ScenarioTests : IDisposable
 {
@@ -17,7 +18,7 @@ public sealed class ScenarioTests : IDisposable
     [Fact]
     public void TheQuickStartRunsAsWrittenInAFreshPwsh()
     {
-        var first = PwshProcess.Run(shell.Home, TimeSpan.FromMinutes(2), "-File", QuickStart);
+        var first = PwshProcess.Run(shell.Home, TimeSpan.FromMinutes(2), "-File", QuickStart, "-ModulePath", Repo.Manifest);
         Assert.True(first.ExitCode == 0, first.Stderr + first.Stdout);
         Assert.Equal(string.Empty, first.Stderr);
         Assert.Contains("Database", first.Stdout);
@@ -25,7 +26,7 @@ public sealed class ScenarioTests : IDisposable
         Assert.Equal(ConnectionString, first.Stdout.TrimEnd().Split('\n')[^1].TrimEnd('\r'));
 
         // Again: the vault exists, so the secret gets a second version.
-        var second = PwshProcess.Run(shell.Home, TimeSpan.FromMinutes(2), "-File", QuickStart);
+        var second = PwshProcess.Run(shell.Home, TimeSpan.FromMinutes(2), "-File", QuickStart, "-ModulePath", Repo.Manifest);
         Assert.True(second.ExitCode == 0, second.Stderr);
         Assert.Equal(2, shell.Run("Get-VaultSecret sans-creditunion-vault Database -IncludeVersions").Succeeded().Output.Count);
         VaultFiles.AssertNoPlaintext(shell.Home, [ConnectionString]);
@@ -34,7 +35,7 @@ public sealed class ScenarioTests : IDisposable
     [Fact]
     public void TheQuickStartRunsInTheHostedRunspaceToo()
     {
-        var result = shell.Run($"& '{QuickStart}'").Succeeded();
+        var result = shell.Run($"& '{QuickStart}' -ModulePath '{Repo.Manifest}'").Succeeded();
         Assert.Equal(ConnectionString, result.Output[^1].BaseObject);
     }
 

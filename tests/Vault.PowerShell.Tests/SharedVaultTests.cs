@@ -5,7 +5,7 @@ namespace Vault.PowerShell.Tests;
 /// <summary>
 /// Two real operating-system accounts share one vault, set up exactly as about_Vault_RBAC's recipe for
 /// a shared embedded vault says. This test process (root, as CI runs) creates a second account and a
-/// group; the second account runs its own pwsh, with a copy of the module outside root's home, and is
+/// group; the second account runs its own pwsh, with copies of pwsh and the module outside root's home, and is
 /// refused until it is granted a role.
 /// </summary>
 public sealed class SharedVaultTests : IDisposable
@@ -31,9 +31,11 @@ public sealed class SharedVaultTests : IDisposable
         Sh("install", "-d", "-m", "2770", "-o", "root", "-g", group, shared);
         Sh("install", "-d", "-m", "0700", "-o", member, "-g", group, memberHome);
 
-        // A build of the module outside root's home, readable by the member.
+        // The module and pwsh outside root's home and the clone (either may sit in a folder only root
+        // can enter, such as one mktemp -d made), readable by the member.
         Sh("cp", "-r", Repo.ModuleDir, Path.Combine(shared, "module"));
-        Sh("chmod", "-R", "g+rX", Path.Combine(shared, "module"));
+        Sh("cp", "-r", Path.GetDirectoryName(Repo.PwshHost)!, Path.Combine(shared, "pwsh"));
+        Sh("chmod", "-R", "g+rX", Path.Combine(shared, "module"), Path.Combine(shared, "pwsh"));
     }
 
     public void Dispose()
@@ -85,7 +87,7 @@ public sealed class SharedVaultTests : IDisposable
             $"try {{ {command} }} catch {{ \"$($_.FullyQualifiedErrorId): $($_.Exception.Message)\" }}";
         var (_, stdout, stderr) = Start("runuser", memberHome,
             "-u", member, "--", "env", $"HOME={memberHome}", $"VAULT_HOME={memberHome}", "DOTNET_CLI_HOME=" + memberHome, "NO_COLOR=1",
-            "dotnet", Repo.PwshHost, "-NoProfile", "-NonInteractive", "-Command", script);
+            "dotnet", Path.Combine(shared, "pwsh", Path.GetFileName(Repo.PwshHost)), "-NoProfile", "-NonInteractive", "-Command", script);
         return stdout + stderr;
     }
 

@@ -20,13 +20,18 @@ public static class Repo
 
     public static string Version { get; } = Metadata("VaultVersion");
 
-    public static string ModuleDir { get; } = Path.Combine(Root, "out", "Vault");
+    /// <summary>The module this configuration's build laid out: out/Vault for Release, out/&lt;Configuration&gt;/Vault otherwise.</summary>
+    public static string ModuleDir { get; } = Path.TrimEndingDirectorySeparator(Path.GetFullPath(Metadata("VaultModuleDir")));
 
     public static string Manifest { get; } = Path.Combine(ModuleDir, "Vault.psd1");
 
     public static string Pester { get; } = Path.Combine(Metadata("NuGetPackageRoot"), "pester", "5.7.1", "tools", "Pester.psd1");
 
-    public static string PwshHost { get; } = Path.Combine(Root, "tests", "pwsh", "bin", Configuration, "net10.0", "pwsh.dll");
+    /// <summary>The real pwsh (the PowerShell tool's pwsh.dll, started as `dotnet pwsh.dll`: the process itself, no launcher).</summary>
+    public static string PwshHost { get; } = Metadata("VaultPwshHost");
+
+    /// <summary>The PowerShell tool's version, pinned in .config/dotnet-tools.json.</summary>
+    public static string PwshVersion { get; } = Metadata("VaultPwshVersion");
 }
 
 /// <summary>The result of one command line: every stream, and the host's text.</summary>
@@ -59,7 +64,7 @@ public sealed record ShellResult(
 
 /// <summary>
 /// A PowerShell 7.6 runspace with a <see cref="TestHost"/>, a fresh <c>$env:VAULT_HOME</c> and the
-/// module imported from out/Vault/Vault.psd1, exactly as a user would.
+/// module imported from the build's layout (<see cref="Repo.Manifest"/>), exactly as a user would.
 /// </summary>
 public sealed class VaultShell : IDisposable
 {

@@ -8,14 +8,16 @@ Describe 'docs/quickstart.ps1' {
         . (Join-Path $PSScriptRoot 'VaultTestHome.ps1')
         $repoRoot = [IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../..'))
         $quickstart = Join-Path $repoRoot 'docs/quickstart.ps1'
-        # out/ holds Vault/Vault.psd1: on the child's PSModulePath, `Import-Module Vault` (or
-        # autoloading) finds this build, as it would find an installed module.
-        $moduleRoot = Join-Path $repoRoot 'out'
-        Import-Module (Join-Path $PSScriptRoot '../../out/Vault/Vault.psd1') -Force
+        # The build's module (out/Vault, or out/<Configuration>/Vault): the quick start imports it,
+        # and its parent is on the child's PSModulePath so `Import-Module Vault` (or autoloading)
+        # finds this build, as it would find an installed module.
+        $manifest = [IO.Path]::GetFullPath(($env:VAULT_TEST_MANIFEST ?? (Join-Path $PSScriptRoot '../../out/Vault/Vault.psd1')))
+        $moduleRoot = Split-Path (Split-Path $manifest)
+        Import-Module $manifest -Force
         $previousVaultHome = $env:VAULT_HOME
 
-        # The pwsh running these tests: its executable, or (for a host run as `dotnet pwsh.dll`, like
-        # the repository's tests/pwsh stand-in) dotnet with that dll first.
+        # The pwsh running these tests: its executable, or (for pwsh run as `dotnet pwsh.dll`, as the
+        # xunit tests run the PowerShell tool) dotnet with that dll first.
         $pwsh = [Environment]::ProcessPath
         $pwshPrefix = @()
         if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') {
@@ -25,7 +27,7 @@ Describe 'docs/quickstart.ps1' {
         # Runs the quick start in a child pwsh: VAULT_HOME is this test's, nothing else of this session.
         function Invoke-QuickStart {
             $info = [Diagnostics.ProcessStartInfo]::new($pwsh)
-            foreach ($argument in @($pwshPrefix) + @('-NoProfile', '-NonInteractive', '-File', $quickstart)) {
+            foreach ($argument in @($pwshPrefix) + @('-NoProfile', '-NonInteractive', '-File', $quickstart, '-ModulePath', $manifest)) {
                 $info.ArgumentList.Add($argument)
             }
             $info.WorkingDirectory = $repoRoot

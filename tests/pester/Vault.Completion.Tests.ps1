@@ -5,7 +5,7 @@
 Describe 'Vault tab completion' {
     BeforeAll {
         . (Join-Path $PSScriptRoot 'VaultTestHome.ps1')
-        $manifest = Join-Path $PSScriptRoot '../../out/Vault/Vault.psd1'
+        $manifest = $env:VAULT_TEST_MANIFEST ?? (Join-Path $PSScriptRoot '../../out/Vault/Vault.psd1')
         Import-Module $manifest -Force
         $previousVaultHome = $env:VAULT_HOME
 

@@ -13,7 +13,7 @@
 Describe 'Vault error records' {
     BeforeAll {
         . (Join-Path $PSScriptRoot 'VaultTestHome.ps1')
-        Import-Module (Join-Path $PSScriptRoot '../../out/Vault/Vault.psd1') -Force
+        Import-Module ($env:VAULT_TEST_MANIFEST ?? (Join-Path $PSScriptRoot '../../out/Vault/Vault.psd1')) -Force
         $previousVaultHome = $env:VAULT_HOME
 
         # A count of every secret version in every vault: a failed command must change nothing.

@@ -56,7 +56,7 @@ BeforeDiscovery {
 Describe 'Vault with a PKCS#11 token (SoftHSM2)' {
     BeforeAll {
         . (Join-Path $PSScriptRoot 'VaultTestHome.ps1')
-        $manifest = [IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../../out/Vault/Vault.psd1'))
+        $manifest = [IO.Path]::GetFullPath(($env:VAULT_TEST_MANIFEST ?? (Join-Path $PSScriptRoot '../../out/Vault/Vault.psd1')))
         Import-Module $manifest -Force
         $previousVaultHome = $env:VAULT_HOME
         $previousPin = $env:VAULT_PKCS11_PIN

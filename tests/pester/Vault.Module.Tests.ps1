@@ -5,7 +5,7 @@
 Describe 'Vault module' {
     BeforeAll {
         . (Join-Path $PSScriptRoot 'VaultTestHome.ps1')
-        $moduleDir = [IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../../out/Vault'))
+        $moduleDir = Split-Path ([IO.Path]::GetFullPath(($env:VAULT_TEST_MANIFEST ?? (Join-Path $PSScriptRoot '../../out/Vault/Vault.psd1'))))
         $manifest = Join-Path $moduleDir 'Vault.psd1'
         Import-Module $manifest -Force
         $previousVaultHome = $env:VAULT_HOME

@@ -86,7 +86,7 @@ UpdateVault        yes           denied         denied      denied denied       
 Describe 'Vault role-based access control' {
     BeforeAll {
         . (Join-Path $PSScriptRoot 'VaultTestHome.ps1')
-        Import-Module (Join-Path $PSScriptRoot '../../out/Vault/Vault.psd1') -Force
+        Import-Module ($env:VAULT_TEST_MANIFEST ?? (Join-Path $PSScriptRoot '../../out/Vault/Vault.psd1')) -Force
         $previousVaultHome = $env:VAULT_HOME
         $administrator = 'Vault Administrator'
         $password = ConvertTo-SecureString 'correct horse battery staple' -AsPlainText -Force

@@ -17,7 +17,7 @@
 Describe 'Vault secrets and vaults' {
     BeforeAll {
         . (Join-Path $PSScriptRoot 'VaultTestHome.ps1')
-        Import-Module (Join-Path $PSScriptRoot '../../out/Vault/Vault.psd1') -Force
+        Import-Module ($env:VAULT_TEST_MANIFEST ?? (Join-Path $PSScriptRoot '../../out/Vault/Vault.psd1')) -Force
         $previousVaultHome = $env:VAULT_HOME
     }
 

@@ -31,7 +31,7 @@ function Invoke-WhatIf([string] $Command) {
 }
 
 # Runs SQL on a vault file, as someone with the file would, and returns the first column of each row
-# (none for a statement that returns no rows). The stand-in pwsh has no SQLite of its own, so this
+# (none for a statement that returns no rows). pwsh has no SQLite of its own, so this
 # borrows Microsoft.Data.Sqlite (and its native library, already resolved) from the module's
 # private load context: open a vault first.
 function Invoke-VaultSql {
