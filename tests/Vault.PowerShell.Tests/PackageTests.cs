@@ -4,7 +4,10 @@ using System.Xml.Linq;
 
 namespace Vault.PowerShell.Tests;
 
-/// <summary>build.ps1 -Task Package makes a nupkg shaped as PSResourceGet publishes a module.</summary>
+/// <summary>
+/// build.ps1 -Task Package makes a nupkg shaped as PSResourceGet publishes a module. The test packs
+/// the layout of its own configuration (out/Debug/Vault under dotnet test), never out/Vault.
+/// </summary>
 public sealed class PackageTests
 {
     [Fact]
@@ -14,7 +17,7 @@ public sealed class PackageTests
         try
         {
             var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Repo.Root };
-            foreach (var argument in new[] { "pack", "build/Package/Vault.Package.csproj", "-o", output, "-nologo" })
+            foreach (var argument in new[] { "pack", "build/Package/Vault.Package.csproj", "-c", Repo.Configuration, "-o", output, "-nologo" })
             {
                 info.ArgumentList.Add(argument);
             }
