@@ -17,6 +17,9 @@ public sealed class GetVaultSecretCommand : VaultCmdlet
     private const string ById = "ById";
     private const string Expiring = "Expiring";
 
+    /// <summary>The type name the format file's view of one secret's versions is selected by.</summary>
+    private const string VersionTypeName = "Vault.VaultSecretProperties#Version";
+
     /// <summary>The vault; the default vault when omitted.</summary>
     [Parameter(ParameterSetName = ByName, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = Expiring, Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -112,7 +115,10 @@ public sealed class GetVaultSecretCommand : VaultCmdlet
 
             foreach (var properties in vault.ListVersions(Name!))
             {
-                WriteObject(properties);
+                // The same objects as a listing's, under a view for one secret's versions.
+                var versionObject = PSObject.AsPSObject(properties);
+                versionObject.TypeNames.Insert(0, VersionTypeName);
+                WriteObject(versionObject);
             }
 
             return;
