@@ -29,7 +29,7 @@ $connectionString = ConvertTo-SecureString 'Server=172.17.0.2;database=CreditUni
 Set-VaultSecret -VaultName $VaultName -Name Database -SecretValue $connectionString -ContentType 'connection-string'
 
 # az keyvault secret list --vault-name sans-creditunion-vault
-Get-VaultSecret -VaultName $VaultName | Format-Table -Property Name, Version, Enabled, ContentType, Updated
+Get-VaultSecret -VaultName $VaultName
 
 # az keyvault secret show --vault-name sans-creditunion-vault --name Database | jq -r '.value'
 Get-VaultSecret -VaultName $VaultName -Name Database -AsPlainText

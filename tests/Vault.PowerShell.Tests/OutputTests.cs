@@ -27,11 +27,12 @@ public sealed class OutputTests : IDisposable
     [Fact]
     public void ListingsShowAsTables()
     {
-        Assert.Matches(@"Name\s+Version\s+Enabled\s+Expires\s+ContentType\s+Updated", Formatted("Get-VaultSecret out-vault"));
+        Assert.Matches(@"Enabled\s+Expires\s+Updated\s+ContentType\s+Name", Formatted("Get-VaultSecret out-vault"));
+        Assert.Matches(@"Version\s+Enabled\s+Created\s+Expires\s+Updated", Formatted("Get-VaultSecret out-vault db -IncludeVersions"));
         Assert.Matches(@"VaultName\s+Default\s+KeyProtector\s+Retention\s+PurgeProtection\s+Path", Formatted("Get-Vault"));
         Assert.Contains("90 days", Formatted("Get-Vault"));
         shell.Run("Remove-VaultSecret out-vault db -Force").Succeeded();
-        Assert.Matches(@"Name\s+DeletedDate\s+ScheduledPurgeDate\s+Version\s+ContentType", Formatted("Get-VaultSecret out-vault -InRemovedState"));
+        Assert.Matches(@"DeletedDate\s+ScheduledPurgeDate\s+ContentType\s+Name", Formatted("Get-VaultSecret out-vault -InRemovedState"));
     }
 
     [Fact]
