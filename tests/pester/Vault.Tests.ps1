@@ -87,7 +87,8 @@ Describe 'Vault secrets and vaults' {
             $versions = @(Get-VaultSecret app-vault db -IncludeVersions)
             $versions | Should -HaveCount 2
             foreach ($version in $versions) {
-                $version.PSObject.TypeNames[0] | Should -BeExactly 'Vault.VaultSecretProperties'
+                $version.PSObject.TypeNames[0] | Should -BeExactly 'Vault.VaultSecretProperties#Version'
+                $version | Should -BeOfType ([Vault.VaultSecretProperties])
             }
             $versions[0].Version | Should -BeExactly $latest.Version
             $versions[1].Expires | Should -Be $expires
