@@ -27,6 +27,20 @@ public abstract class VaultCmdlet : PSCmdlet
         Host = Host.Name,
     };
 
+    /// <summary>
+    /// Before the process's first Vault cmdlet does anything: a warning when the copy of the module
+    /// loaded is a stale one (see <see cref="Loading.ModuleCopies"/>). A cmdlet that overrides this
+    /// calls it first.
+    /// </summary>
+    protected override void BeginProcessing()
+    {
+        if (Loading.ModuleCopies.FirstLook() && MyInvocation.MyCommand.Module is { } module
+            && Loading.ModuleCopies.StaleWarning(module.ModuleBase, module.Version, Environment.GetEnvironmentVariable("PSModulePath")) is { } warning)
+        {
+            WriteWarning(warning);
+        }
+    }
+
     /// <summary>Opens a vault's data plane for this request; null or empty means the default vault.</summary>
     private protected VaultService OpenVault(string? vaultName)
     {
