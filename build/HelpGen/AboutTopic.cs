@@ -19,7 +19,7 @@ internal static class AboutTopic
         var name = Path.GetFileNameWithoutExtension(path);
         if (page.Title != name)
         {
-            throw new HelpPageException(path, 1, $"The topic's '# ' title is '{page.Title}', not '{name}' that the file is named after.");
+            throw new HelpPageException(path, page.TitleLine, $"The topic's '# ' title is '{page.Title}', not '{name}' that the file is named after.");
         }
 
         var chunks = new List<string> { "TOPIC\n" + Indent + name };

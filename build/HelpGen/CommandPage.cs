@@ -60,7 +60,7 @@ public sealed partial record CommandPage(
         var name = System.IO.Path.GetFileNameWithoutExtension(path);
         if (page.Title != name)
         {
-            throw new HelpPageException(path, 1, $"The page's '# ' title is '{page.Title}', not the cmdlet's name '{name}' that the file is named after.");
+            throw new HelpPageException(path, page.TitleLine, $"The page's '# ' title is '{page.Title}', not the cmdlet's name '{name}' that the file is named after.");
         }
 
         foreach (var section in page.Sections.Where(s => !KnownSections.Contains(s.Title)))
@@ -122,12 +122,16 @@ public sealed partial record CommandPage(
         var yaml = section.Blocks.OfType<FencedCodeBlock>().LastOrDefault(b => b.Info == "yaml")
             ?? throw new HelpPageException(page.Path, section.Line, $"Parameter {section.Title} has no ```yaml block of facts ({string.Join(", ", Facts)}).");
         var facts = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var line in Markdown.Code(yaml).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        var factLines = new Dictionary<string, int>(StringComparer.Ordinal);
+        var lines = Markdown.Code(yaml).Split('\n');
+        for (var i = 0; i < lines.Length; i++)
         {
-            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            var colon = lines[i].IndexOf(':', StringComparison.Ordinal);
             if (colon > 0)
             {
-                facts[line[..colon].Trim()] = line[(colon + 1)..].Trim();
+                var fact = lines[i][..colon].Trim();
+                facts[fact] = lines[i][(colon + 1)..].Trim();
+                factLines[fact] = yaml.Line + 2 + i;
             }
         }
 
@@ -140,13 +144,13 @@ public sealed partial record CommandPage(
         {
             "True" => true,
             "False" => false,
-            var other => throw new HelpPageException(page.Path, yaml.Line + 1, $"Parameter {section.Title}: '{fact}: {other}' is neither True nor False."),
+            var other => throw new HelpPageException(page.Path, factLines[fact], $"Parameter {section.Title}: '{fact}: {other}' is neither True nor False."),
         };
 
         var position = facts["Position"];
         if (position != "Named" && !int.TryParse(position, out _))
         {
-            throw new HelpPageException(page.Path, yaml.Line + 1, $"Parameter {section.Title}: 'Position: {position}' is neither Named nor a number.");
+            throw new HelpPageException(page.Path, factLines["Position"], $"Parameter {section.Title}: 'Position: {position}' is neither Named nor a number.");
         }
 
         return new Parameter(
@@ -168,12 +172,14 @@ public sealed partial record CommandPage(
         var setName = section.Title.Replace("(Default)", string.Empty, StringComparison.Ordinal).Trim();
         var items = new List<SyntaxParameter>();
         var position = 0;
-        foreach (Match token in SyntaxToken().Matches(Markdown.Code(block)))
+        var code = Markdown.Code(block);
+        foreach (Match token in SyntaxToken().Matches(code))
         {
             var name = token.Groups["name"].Value;
             if (parameters.All(p => p.Name != name))
             {
-                throw new HelpPageException(page.Path, block.Line + 1, $"Syntax '{setName}' names -{name}, which PARAMETERS does not document.");
+                var line = block.Line + 2 + code.AsSpan(0, token.Index).Count('\n');
+                throw new HelpPageException(page.Path, line, $"Syntax '{setName}' names -{name}, which PARAMETERS does not document.");
             }
 
             var type = token.Groups["type"].Success ? token.Groups["type"].Value : null;

@@ -14,10 +14,11 @@ internal sealed class Markdown
 {
     private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UseYamlFrontMatter().Build();
 
-    private Markdown(string path, string? title, List<Section> sections)
+    private Markdown(string path, string? title, int titleLine, List<Section> sections)
     {
         Path = path;
         Title = title;
+        TitleLine = titleLine;
         Sections = sections;
     }
 
@@ -26,12 +27,16 @@ internal sealed class Markdown
     /// <summary>The H1 heading, or null when there is none.</summary>
     public string? Title { get; }
 
+    /// <summary>The H1 heading's line, or 1 when there is none.</summary>
+    public int TitleLine { get; }
+
     public List<Section> Sections { get; }
 
     public static Markdown Parse(string path, string text)
     {
         var document = Markdig.Markdown.Parse(text.ReplaceLineEndings("\n"), Pipeline);
         string? title = null;
+        var titleLine = 1;
         var sections = new List<Section>();
         foreach (var block in document)
         {
@@ -41,6 +46,7 @@ internal sealed class Markdown
                     break;
                 case HeadingBlock { Level: 1 } h1 when title is null && sections.Count == 0:
                     title = Text(h1.Inline);
+                    titleLine = h1.Line + 1;
                     break;
                 case HeadingBlock { Level: 2 } h2:
                     sections.Add(new Section(Text(h2.Inline), h2.Line + 1, [], []));
@@ -60,7 +66,7 @@ internal sealed class Markdown
             }
         }
 
-        return new Markdown(path, title, sections);
+        return new Markdown(path, title, titleLine, sections);
     }
 
     /// <summary>
