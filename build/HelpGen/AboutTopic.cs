@@ -78,10 +78,8 @@ internal static class AboutTopic
 
     private static IEnumerable<string> Items(Markdown page, ListBlock list, string indent)
     {
-        var number = int.TryParse(list.OrderedStart, out var first) ? first : 1;
-        foreach (var item in list.OfType<ListItemBlock>())
+        foreach (var (item, marker) in Markdown.Items(list))
         {
-            var marker = list.IsOrdered ? $"{number++}. " : "- ";
             var hanging = indent + new string(' ', marker.Length);
             var start = true;
             foreach (var block in item)

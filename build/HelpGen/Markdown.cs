@@ -105,23 +105,17 @@ internal sealed class Markdown
             case AutolinkInline autolink:
                 text.Append(autolink.Url);
                 break;
-            case LinkInline link:
-                var start = text.Length;
-                foreach (var child in link)
-                {
-                    Append(text, child, withAddresses);
-                }
-
-                if (withAddresses && IsAbsolute(link.Url) && text.ToString(start, text.Length - start) != link.Url)
-                {
-                    text.Append(" (").Append(link.Url).Append(')');
-                }
-
-                break;
             case ContainerInline container:
+                // A link is its text, and with addresses an absolute one's address after it.
+                var start = text.Length;
                 foreach (var child in container)
                 {
                     Append(text, child, withAddresses);
+                }
+
+                if (withAddresses && container is LinkInline link && IsAbsolute(link.Url) && text.ToString(start, text.Length - start) != link.Url)
+                {
+                    text.Append(" (").Append(link.Url).Append(')');
                 }
 
                 break;
@@ -136,6 +130,16 @@ internal sealed class Markdown
 
     /// <summary>The lines of a code block, as written, without a trailing blank line.</summary>
     public static string Code(LeafBlock code) => code.Lines.ToString().TrimEnd('\n', ' ');
+
+    /// <summary>Each item of a list with its marker: "- ", or "1. ", "2. " ... from the list's first number.</summary>
+    public static IEnumerable<(ListItemBlock Item, string Marker)> Items(ListBlock list)
+    {
+        var number = int.TryParse(list.OrderedStart, out var first) ? first : 1;
+        foreach (var item in list.OfType<ListItemBlock>())
+        {
+            yield return (item, list.IsOrdered ? $"{number++}. " : "- ");
+        }
+    }
 
     /// <summary>
     /// Blocks as MAML paragraphs: one per paragraph, one per list item ("- " or "1. " before it),
@@ -154,10 +158,8 @@ internal sealed class Markdown
                     yield return string.Join('\n', Code(code).Split('\n').Select(line => indent + line));
                     break;
                 case ListBlock list:
-                    var number = int.TryParse(list.OrderedStart, out var first) ? first : 1;
-                    foreach (var item in list.OfType<ListItemBlock>())
+                    foreach (var (item, marker) in Items(list))
                     {
-                        var marker = list.IsOrdered ? $"{number++}. " : "- ";
                         var inner = Paragraphs(item, indent + new string(' ', marker.Length)).ToList();
                         if (inner.Count > 0)
                         {

@@ -200,9 +200,9 @@ public sealed partial class GetHelpTests
 
     private static string Section(string page, string heading)
     {
-        var match = Regex.Match(page, $@"^## {heading}\n(.*?)(?=^## |\z)", RegexOptions.Singleline | RegexOptions.Multiline);
-        Assert.True(match.Success, "no section " + heading);
-        return match.Groups[1].Value;
+        var section = HelpTests.FindSection(page, heading);
+        Assert.True(section is not null, "no section " + heading);
+        return section;
     }
 
     private static List<string> Paragraphs(string markdown) =>

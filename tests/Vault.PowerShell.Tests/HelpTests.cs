@@ -86,10 +86,13 @@ public sealed partial class HelpTests : IDisposable
         Assert.Contains("VAULT_HOME", help);
     }
 
-    private static string Section(string page, string heading)
+    private static string Section(string page, string heading) => FindSection(page, heading) ?? string.Empty;
+
+    /// <summary>What a page has under its "## heading", up to the next; null when it has no such section.</summary>
+    internal static string? FindSection(string page, string heading)
     {
         var match = Regex.Match(page, $@"^## {heading}\n(.*?)(?=^## |\z)", RegexOptions.Singleline | RegexOptions.Multiline);
-        return match.Success ? match.Groups[1].Value : string.Empty;
+        return match.Success ? match.Groups[1].Value : null;
     }
 
     private static Dictionary<string, string> Yaml(string block) =>

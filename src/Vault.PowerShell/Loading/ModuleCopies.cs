@@ -35,8 +35,8 @@ internal static class ModuleCopies
         }
 
         // Installed as <folder>/Vault/<version>/ or, unversioned, as <folder>/Vault/.
-        var unversioned = Same(Path.GetFileName(loaded), Name) && Contains(folders, Path.GetDirectoryName(loaded));
         var parent = Path.GetDirectoryName(loaded);
+        var unversioned = Same(Path.GetFileName(loaded), Name) && Contains(folders, parent);
         var versioned = !unversioned && Version.TryParse(Path.GetFileName(loaded), out _) && parent is not null
             && Same(Path.GetFileName(parent), Name) && Contains(folders, Path.GetDirectoryName(parent));
         if (!unversioned && !versioned)
