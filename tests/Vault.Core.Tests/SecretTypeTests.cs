@@ -109,6 +109,9 @@ public sealed class SecretTypeTests : IDisposable
         var bytes = new byte[20_000];
         var tooLarge = Throws(() => vault.SetSecret("big", SecretContent.FromBytes(bytes)), "SecretValueTooLarge");
         Assert.Contains("26", tooLarge.Message);
+        // Far too large: refused before it is encoded, with the size its base64 would have.
+        Assert.Contains("1398104", Throws(() => vault.SetSecret("huge", SecretContent.FromBytes(new byte[1 << 20])), "SecretValueTooLarge").Message);
+        Throws(() => vault.SetSecret("huge", SecretContent.FromHashtable([new("a", SecretContent.FromBytes(new byte[15_000])), new("b", SecretContent.FromBytes(new byte[15_000]))], "huge")), "SecretValueTooLarge");
         vault.SetSecret("fits", SecretContent.FromBytes(new byte[18_000]));
         Assert.Equal(18_000, vault.GetSecretContent("fits", null, SecretType.ByteArray).Value.Bytes!.Length);
     }

@@ -169,6 +169,13 @@ public sealed class SecretContent
             }
         }
 
+        // Base64 makes bytes a third larger: more raw bytes than the limit can never fit, and are not encoded.
+        var raw = (Bytes?.LongLength ?? 0) + Entries.Sum(e => e.Value.Bytes?.LongLength ?? 0);
+        if (raw > SecretRules.MaxValueBytes)
+        {
+            throw VaultErrors.SecretValueTooLarge(secretName, (raw + 2) / 3 * 4);
+        }
+
         var buffer = new SecretBackup.ZeroingBuffer(SecretRules.MaxValueBytes + 1024);
         try
         {
