@@ -217,4 +217,27 @@ public static class VaultErrors
 
     public static VaultException InvalidAuditQuery(string parameter, string problem) =>
         E("InvalidAuditQuery", VaultErrorKind.InvalidArgument, parameter, F(Messages.InvalidAuditQuery, parameter, problem));
+
+    /// <summary>A read asked for a value as one type (Get-VaultSecret -AsCredential, -AsByteArray, -AsHashtable, -AsPlainText) and the version holds another.</summary>
+    public static VaultException SecretTypeMismatch(string name, string version, SecretType actual, SecretType requested) =>
+        E("SecretTypeMismatch", VaultErrorKind.InvalidOperation, name,
+            F(Messages.SecretTypeMismatch, name, version, Describe(actual), Describe(requested), Switch(actual)));
+
+    private static string Describe(SecretType type) => type switch
+    {
+        SecretType.String or SecretType.SecureString => "text",
+        SecretType.ByteArray => "a byte array",
+        SecretType.PSCredential => "a PSCredential",
+        SecretType.Hashtable => "a hashtable",
+        _ => "a value of a type this version of Vault does not know",
+    };
+
+    private static string Switch(SecretType type) => type switch
+    {
+        SecretType.String or SecretType.SecureString => "no switch (a SecureString) or -AsPlainText",
+        SecretType.ByteArray => "-AsByteArray",
+        SecretType.PSCredential => "-AsCredential",
+        SecretType.Hashtable => "-AsHashtable",
+        _ => "no switch (its stored form, as a SecureString)",
+    };
 }

@@ -14,6 +14,11 @@ public sealed class VaultSecret : VaultSecretProperties
         SecretValue = secretValue;
     }
 
-    /// <summary>The value. <c>Get-VaultSecret -AsPlainText</c> returns it as a string instead.</summary>
+    /// <summary>
+    /// The value as stored: for text, the text (<c>Get-VaultSecret -AsPlainText</c> returns it as a
+    /// string instead); for a byte array, a PSCredential or a hashtable (see <see cref="VaultSecretProperties.SecretType"/>),
+    /// its stored form, a JSON document, which <c>Get-VaultSecret -AsByteArray</c>, <c>-AsCredential</c>
+    /// or <c>-AsHashtable</c> turn back into the object, and <c>Set-VaultSecret -InputObject</c> copies as it is.
+    /// </summary>
     public required SecureString SecretValue { get; init; }
 }

@@ -28,6 +28,7 @@ public class VaultSecretProperties
         Updated = other.Updated;
         ContentType = other.ContentType;
         Tags = other.Tags;
+        SecretType = other.SecretType;
     }
 
     /// <summary>The vault the secret lives in.</summary>
@@ -62,6 +63,13 @@ public class VaultSecretProperties
 
     /// <summary>The version's tags. Keys compare case-insensitively, as in a PowerShell hashtable.</summary>
     public Hashtable Tags { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// What the value was when it was set (a string, a SecureString, a PSCredential, a byte array or a
+    /// hashtable); it decides which of Get-VaultSecret's switches return it. Text when the version
+    /// was set before Vault recorded types. Independent of <see cref="ContentType"/>, which is yours.
+    /// </summary>
+    public SecretType SecretType { get; init; } = SecretType.String;
 
     /// <inheritdoc />
     public override string ToString() => Id;

@@ -374,8 +374,8 @@ public sealed class AuditVerifyTests : IDisposable
 
         var migrated = admin.Open(Name);
         Assert.Equal("db-value", migrated.GetSecret("db").Plain());
-        // 6 since metadata is authenticated (schema 6).
-        Assert.Equal("6", AuditRows.Query(vault.Path, "PRAGMA user_version;"));
+        // 7: migrated through schema 6 (authenticated metadata) and 7 (recorded types).
+        Assert.Equal("7", AuditRows.Query(vault.Path, "PRAGMA user_version;"));
 
         // The chain starts at one with the upgrade that gave the vault its MACs, then the read.
         var records = AuditRows.Read(vault.Path).ToList();

@@ -106,6 +106,7 @@ public static class TestValues
         ALTER TABLE secret_version DROP COLUMN ordinal; ALTER TABLE secret_version DROP COLUMN mac;
         ALTER TABLE role_definition DROP COLUMN mac; ALTER TABLE role_assignment DROP COLUMN mac;
         ALTER TABLE audit_head DROP COLUMN state_mac;
+        ALTER TABLE secret_version DROP COLUMN secret_type;
         PRAGMA user_version = 5;
         """;
 

@@ -25,7 +25,7 @@ public sealed class UpgradeTests : IDisposable
 
         var vault = owner.Open("fixture-kv");
         Assert.Equal("db-v3", vault.GetSecret("db").Plain());
-        Assert.Equal("6", AuditRows.Query(path, "PRAGMA user_version;"));
+        Assert.Equal("7", AuditRows.Query(path, "PRAGMA user_version;"));
         var versions = vault.ListVersions("db").ToList();
         Assert.Equal(["db-v3", "db-v2", "db-v1"], versions.Select(v => vault.GetSecret("db", v.Version).Plain()));
         Assert.Equal("text/plain", versions[2].ContentType);

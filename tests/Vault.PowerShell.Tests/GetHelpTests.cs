@@ -95,7 +95,7 @@ public sealed partial class GetHelpTests
         // A change to Get-VaultSecret.md, text on the line the error must point at, and what it must say.
         { "```yaml\nType: System.Management.Automation.SwitchParameter", "```text\nType: System.Management.Automation.SwitchParameter", "### -AsPlainText", "Parameter -AsPlainText has no ```yaml block" },
         { "# Get-VaultSecret\n", "# Get-VaultSecrets\n", "# Get-VaultSecrets", "title is 'Get-VaultSecrets', not the cmdlet's name 'Get-VaultSecret'" },
-        { "[-AsPlainText] [<CommonParameters>]\n```\n\n### ById", "[-AsPlainText] [-Bogus] [<CommonParameters>]\n```\n\n### ById", "[-Bogus]", "names -Bogus, which PARAMETERS does not document" },
+        { "[-AsHashtable] [<CommonParameters>]\n```\n\n### ById", "[-AsHashtable] [-Bogus] [<CommonParameters>]\n```\n\n### ById", "[-Bogus]", "names -Bogus, which PARAMETERS does not document" },
         { "## EXAMPLES\n", "## EXAMPLE\n", "## EXAMPLE", "Unknown section '## EXAMPLE'" },
         { "Required: True\nPosition: 0", "Required: Maybe\nPosition: 0", "Required: Maybe", "'Required: Maybe' is neither True nor False" },
     };

@@ -42,7 +42,11 @@ public sealed class SecretCmdletTests : IDisposable
             Set-VaultSecret -VaultName app-vault -Name cred -SecretValue $cred
             """).Succeeded();
         Assert.Equal("from-a-string", shell.Run("Get-VaultSecret app-vault plain -AsPlainText").Single().BaseObject);
-        Assert.Equal("from-a-credential", shell.Run("Get-VaultSecret app-vault cred -AsPlainText").Single().BaseObject);
+        // A credential keeps its user name: it comes back as one, and -AsPlainText (text only) says so.
+        var credential = Assert.IsType<PSCredential>(shell.Run("Get-VaultSecret app-vault cred -AsCredential").Succeeded().Single().BaseObject);
+        Assert.Equal(("svc-user", "from-a-credential"), (credential.UserName, credential.GetNetworkCredential().Password));
+        var mismatch = shell.Fails("Get-VaultSecret app-vault cred -AsPlainText", "SecretTypeMismatch", terminating: false);
+        Assert.Contains("-AsCredential", mismatch.Exception.Message);
 
         var error = shell.Run("Set-VaultSecret -VaultName app-vault -Name num -SecretValue 42").Errors.Single();
         Assert.Equal("ParameterArgumentTransformationError,Vault.PowerShell.Commands.SetVaultSecretCommand", error.FullyQualifiedErrorId);

@@ -60,13 +60,18 @@ Describe 'Vault secrets and vaults' {
             (Get-VaultSecret app-vault Database).SecretValue | ConvertFrom-SecureString -AsPlainText | Should -BeExactly 'pw-2'
         }
 
-        It '-SecretValue accepts a string or a credential, and nothing else' {
+        It '-SecretValue accepts a string or a credential (with its user name), and nothing else' {
             Set-VaultSecret -VaultName app-vault -Name plain -SecretValue 'from-a-string'
             $cred = [pscredential]::new('svc-user', (ConvertTo-SecureString 'from-a-credential' -AsPlainText -Force))
             Set-VaultSecret -VaultName app-vault -Name cred -SecretValue $cred
 
             Get-VaultSecret app-vault plain -AsPlainText | Should -BeExactly 'from-a-string'
-            Get-VaultSecret app-vault cred -AsPlainText | Should -BeExactly 'from-a-credential'
+            $back = Get-VaultSecret app-vault cred -AsCredential
+            $back | Should -BeOfType ([pscredential])
+            $back.UserName | Should -BeExactly 'svc-user'
+            $back.GetNetworkCredential().Password | Should -BeExactly 'from-a-credential'
+            { Get-VaultSecret app-vault cred -AsPlainText -ErrorAction Stop } |
+                Should -Throw -ErrorId 'SecretTypeMismatch,Vault.PowerShell.Commands.GetVaultSecretCommand'
 
             { Set-VaultSecret -VaultName app-vault -Name num -SecretValue 42 -ErrorAction Stop } |
                 Should -Throw -ErrorId 'ParameterArgumentTransformationError,Vault.PowerShell.Commands.SetVaultSecretCommand'
@@ -481,7 +486,9 @@ Describe 'Vault secrets and vaults' {
             Remove-VaultSecret scan-vault as-string -Force
             # Read every value back, so whatever reading leaves on disk is scanned too.
             Undo-VaultSecretRemoval scan-vault as-string | Out-Null
-            Get-VaultSecret scan-vault | Get-VaultSecret -AsPlainText | Sort-Object | Should -BeExactly ($values | Sort-Object)
+            $read = @(Get-VaultSecret scan-vault | Where-Object SecretType -ne 'PSCredential' | Get-VaultSecret -AsPlainText) +
+                (Get-VaultSecret scan-vault as-credential -AsCredential).GetNetworkCredential().Password
+            $read | Sort-Object | Should -BeExactly ($values | Sort-Object)
 
             $files = @(Get-ChildItem -LiteralPath $env:VAULT_HOME -Recurse -File -Force)
             $files.Name | Should -Contain 'scan-vault.vault-wal'

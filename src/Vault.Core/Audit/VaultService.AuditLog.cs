@@ -124,6 +124,24 @@ public sealed partial class VaultService
         }
     });
 
+    /// <summary>
+    /// As <see cref="AuditHash(SecureString)"/>, for a value of any type: the HMAC of its stored form,
+    /// which is what the SecretSet record of a version set with that value holds.
+    /// </summary>
+    public string AuditHash(SecretContent value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var stored = value.Encode("Value");
+        try
+        {
+            return Run(Operation(AuditOperations.AuditHashCompute).Requires(VaultActions.AuditRead), stored.WrittenSpan, (op, v) => op.Barrier.ValueHmac(v));
+        }
+        finally
+        {
+            stored.Clear();
+        }
+    }
+
     private VaultAuditHead Head(AuditHeadRow head) => new()
     {
         VaultName = VaultName,

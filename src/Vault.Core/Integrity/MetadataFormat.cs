@@ -21,7 +21,12 @@ internal static class MetadataFormat
     private static readonly byte[] AssignmentLabel = Encoding.ASCII.GetBytes("Vault role assignment v1");
     private static readonly byte[] KeyringLabel = Encoding.ASCII.GetBytes("Vault keyring row v1");
 
-    /// <summary>A version's attributes, bound to its object (kind and name) and its ordinal. Its value and term are bound by the value's own AEAD.</summary>
+    /// <summary>
+    /// A version's attributes, bound to its object (kind and name) and its ordinal. Its value and term
+    /// are bound by the value's own AEAD. The recorded type (schema 7) is the last field, and only
+    /// when there is one: a version without one has the bytes (and the MAC) it had before, and since
+    /// every field is length-prefixed, adding, removing or changing a type changes the MAC.
+    /// </summary>
     public static byte[] Version(CryptoBarrier barrier, ObjectKind kind, string name, VersionRow v) => Mac(barrier, VersionLabel, (ref c) =>
     {
         c.Text(kind.Collection);
@@ -35,6 +40,10 @@ internal static class MetadataFormat
         Nullable(ref c, v.Expires);
         c.Text(v.ContentType);
         c.Text(v.Tags);
+        if (v.SecretType is { } type)
+        {
+            c.Text(type);
+        }
     });
 
     /// <summary>An object's state: deleted and purge times, how many versions, the latest one's id and MAC, the sum of every version's MAC.</summary>

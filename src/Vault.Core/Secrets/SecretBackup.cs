@@ -84,6 +84,12 @@ internal static class SecretBackup
             WriteNullable(writer, "expires", row.Expires);
             writer.WriteString("contentType", row.ContentType);
             writer.WriteString("tags", row.Tags);
+            if (row.SecretType is not null)
+            {
+                // Only when recorded: a backup of text versions is what it was before types existed.
+                writer.WriteString("secretType", row.SecretType);
+            }
+
             writer.WriteBase64String("value", value);
             writer.WriteEndObject();
         }
@@ -161,7 +167,7 @@ internal static class SecretBackup
 
     private static Version ReadVersion(ref Utf8JsonReader reader)
     {
-        string? version = null, contentType = null, tags = null;
+        string? version = null, contentType = null, tags = null, secretType = null;
         long created = 0, updated = 0;
         long? notBefore = null, expires = null;
         var enabled = true;
@@ -180,6 +186,7 @@ internal static class SecretBackup
                 case "expires": expires = reader.TokenType == JsonTokenType.Null ? null : reader.GetInt64(); break;
                 case "contentType": contentType = reader.GetString(); break;
                 case "tags": tags = reader.GetString(); break;
+                case "secretType": secretType = reader.GetString(); break;
                 case "value": value = reader.GetBytesFromBase64(); break;
                 default: reader.Skip(); break;
             }
@@ -200,6 +207,7 @@ internal static class SecretBackup
             Expires = expires,
             ContentType = contentType,
             Tags = tags,
+            SecretType = secretType,
         };
         return new Version(row, value);
     }

@@ -21,7 +21,13 @@ public sealed record SecretUpdate
     public string? ContentType { get; init; }
     public IDictionary? Tags { get; init; }
 
-    public bool IsEmpty => Enabled is null && NotBefore is null && Expires is null && ContentType is null && Tags is null;
+    /// <summary>Removes the not-before time (the version is valid from its creation); <see cref="NotBefore"/> must then be null.</summary>
+    public bool ClearNotBefore { get; init; }
+
+    /// <summary>Removes the expiry time (the version never expires); <see cref="Expires"/> must then be null.</summary>
+    public bool ClearExpires { get; init; }
+
+    public bool IsEmpty => Enabled is null && NotBefore is null && Expires is null && ContentType is null && Tags is null && !ClearNotBefore && !ClearExpires;
 
     /// <summary>The attributes this update sets, by name (for the audit record).</summary>
     public IEnumerable<string> ChangedNames()
@@ -31,14 +37,14 @@ public sealed record SecretUpdate
             yield return "Enabled";
         }
 
-        if (NotBefore is not null)
+        if (NotBefore is not null || ClearNotBefore)
         {
-            yield return "NotBefore";
+            yield return ClearNotBefore ? "NotBefore (cleared)" : "NotBefore";
         }
 
-        if (Expires is not null)
+        if (Expires is not null || ClearExpires)
         {
-            yield return "Expires";
+            yield return ClearExpires ? "Expires (cleared)" : "Expires";
         }
 
         if (ContentType is not null)

@@ -37,10 +37,30 @@ public sealed partial class VaultService
     public VaultSecretProperties SetSecret(string name, ReadOnlySpan<byte> utf8Value, SecretSetOptions? options = null)
     {
         var operation = Operation(Secrets.Operations.Set).On(Secrets, name).Requires(VaultActions.SecretSet);
-        return Run(operation, utf8Value, (op, value) => SetSecret(op, name, value, options ?? new SecretSetOptions()));
+        return Run(operation, utf8Value, (op, value) => SetSecret(op, name, value, null, options ?? new SecretSetOptions()));
     }
 
-    private VaultSecretProperties SetSecret(Operation op, string name, ReadOnlySpan<byte> utf8Value, SecretSetOptions options)
+    /// <summary>
+    /// Stores a new version of a secret as the kind of value it is (text, bytes, a credential, a
+    /// hashtable), with that type recorded so reading it gives the same kind back.
+    /// </summary>
+    public VaultSecretProperties SetSecret(string name, SecretContent value, SecretSetOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var stored = value.Encode(name);
+        try
+        {
+            var operation = Operation(Secrets.Operations.Set).On(Secrets, name).Requires(VaultActions.SecretSet);
+            var type = SecretContent.Record(value.Type);
+            return Run(operation, stored.WrittenSpan, (op, v) => SetSecret(op, name, v, type, options ?? new SecretSetOptions()));
+        }
+        finally
+        {
+            stored.Clear();
+        }
+    }
+
+    private VaultSecretProperties SetSecret(Operation op, string name, ReadOnlySpan<byte> utf8Value, string? secretType, SecretSetOptions options)
     {
         if (utf8Value.Length > SecretRules.MaxValueBytes)
         {
@@ -80,6 +100,7 @@ public sealed partial class VaultService
             Expires = expires,
             ContentType = options.ContentType is null ? latest?.ContentType : EmptyToNull(options.ContentType),
             Tags = options.Tags is null ? latest?.Tags : tags,
+            SecretType = secretType,
             Term = term,
             Value = sealedValue,
         };
@@ -107,7 +128,21 @@ public sealed partial class VaultService
     /// (a server's response). The record is committed before this returns; dispose the result to
     /// zero the value.
     /// </summary>
-    public SecretPlaintext GetSecretBytes(string name, string? version = null)
+    public SecretPlaintext GetSecretBytes(string name, string? version = null) => GetSecretBytes(name, version, expected: null);
+
+    /// <summary>
+    /// Reads a version as the kind of value it was set as, refused with SecretTypeMismatch (before
+    /// its value is opened, and audited as a failed read) when it is not <paramref name="expected"/>
+    /// (text answers String and SecureString alike).
+    /// </summary>
+    public (VaultSecretProperties Properties, SecretContent Value) GetSecretContent(string name, string? version, SecretType expected)
+    {
+        using var plaintext = GetSecretBytes(name, version, expected);
+        var properties = plaintext.Properties;
+        return (properties, SecretContent.Decode(properties.SecretType, plaintext.Value, properties.Name));
+    }
+
+    private SecretPlaintext GetSecretBytes(string name, string? version, SecretType? expected)
     {
         var operation = Operation(Secrets.Operations.Get).On(Secrets, name, version).Requires(VaultActions.SecretGet);
         return Run(operation, op =>
@@ -118,6 +153,12 @@ public sealed partial class VaultService
             if (!row.Enabled)
             {
                 throw VaultErrors.SecretDisabled(secret.Name, row.Version, VaultName);
+            }
+
+            var type = SecretContent.Recorded(row.SecretType);
+            if (expected is { } wanted && !SecretContent.Answers(type, wanted))
+            {
+                throw VaultErrors.SecretTypeMismatch(secret.Name, row.Version, type, wanted);
             }
 
             var plaintext = Open(secret.Name, row);
@@ -348,8 +389,8 @@ public sealed partial class VaultService
             var changed = row with
             {
                 Enabled = update.Enabled ?? row.Enabled,
-                NotBefore = update.NotBefore is null ? row.NotBefore : ToMs(update.NotBefore),
-                Expires = update.Expires is null ? row.Expires : ToMs(update.Expires),
+                NotBefore = update.ClearNotBefore ? null : update.NotBefore is null ? row.NotBefore : ToMs(update.NotBefore),
+                Expires = update.ClearExpires ? null : update.Expires is null ? row.Expires : ToMs(update.Expires),
                 ContentType = update.ContentType is null ? row.ContentType : EmptyToNull(update.ContentType),
                 Tags = update.Tags is null ? row.Tags : tags,
                 Updated = Now,
@@ -665,6 +706,17 @@ public sealed partial class VaultService
                 }
 
                 SecretRules.ValidateContentType(name, row.ContentType);
+                if (row.SecretType is not null)
+                {
+                    // A restore brings in only what a set could have stored: a type this version knows, and a value of that type.
+                    var type = SecretContent.Recorded(row.SecretType);
+                    if (type == SecretType.Unknown)
+                    {
+                        throw VaultErrors.InvalidSecretValue(name, row.Version);
+                    }
+
+                    SecretContent.Decode(type, value, name);
+                }
             }
         }
         catch (VaultException ex)
@@ -760,6 +812,7 @@ public sealed partial class VaultService
         Updated = UnixTime.FromMs(row.Updated),
         ContentType = row.ContentType,
         Tags = TagsJson.ToHashtable(row.Tags),
+        SecretType = SecretContent.Recorded(row.SecretType),
     };
 
     private DeletedVaultSecret Deleted(ObjectRow secret, VersionRow row) =>

@@ -55,6 +55,10 @@ internal sealed record VersionRow
     public long? Expires { get; init; }
     public string? ContentType { get; init; }
     public string? Tags { get; init; }
+
+    /// <summary>What the value was set as (<see cref="SecretContent.Record"/>); null for text stored before types were recorded, or without one.</summary>
+    public string? SecretType { get; init; }
+
     public int Term { get; init; }
     public byte[] Value { get; init; } = [];
 

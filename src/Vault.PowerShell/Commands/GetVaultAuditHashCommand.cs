@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using System.Security;
 
 namespace Vault.PowerShell.Commands;
 
@@ -16,11 +15,14 @@ public sealed class GetVaultAuditHashCommand : VaultCmdlet
     [ArgumentCompleter(typeof(Completion.VaultNameCompleter))]
     public string? VaultName { get; set; }
 
-    /// <summary>The value: a SecureString, a PSCredential (its password) or a plain string.</summary>
+    /// <summary>
+    /// The value, as Set-VaultSecret takes it: a SecureString, a string, a byte array, a PSCredential
+    /// or a hashtable. A value of another type than the one set gives another hash.
+    /// </summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]
     [SecretValueTransformation(ParameterName = "Value")]
-    public SecureString Value { get; set; } = new();
+    public object Value { get; set; } = null!;
 
     /// <inheritdoc />
-    protected override void ProcessRecord() => Try(() => WriteObject(OpenVault(VaultName).AuditHash(Value)));
+    protected override void ProcessRecord() => Try(() => WriteObject(OpenVault(VaultName).AuditHash(SecretValues.ToContent(Value, "Value"))));
 }

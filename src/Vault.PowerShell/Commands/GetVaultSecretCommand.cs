@@ -8,8 +8,8 @@ namespace Vault.PowerShell.Commands;
 /// (a wildcard, no name, -IncludeVersions, -InRemovedState), or those about to expire (-ExpiringWithin).
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "VaultSecret", DefaultParameterSetName = ByName)]
-[OutputType(typeof(VaultSecret), typeof(VaultSecretProperties), typeof(DeletedVaultSecret), typeof(string), ParameterSetName = [ByName])]
-[OutputType(typeof(VaultSecret), typeof(string), ParameterSetName = [ById])]
+[OutputType(typeof(VaultSecret), typeof(VaultSecretProperties), typeof(DeletedVaultSecret), typeof(string), typeof(PSCredential), typeof(byte[]), typeof(System.Collections.Hashtable), ParameterSetName = [ByName])]
+[OutputType(typeof(VaultSecret), typeof(string), typeof(PSCredential), typeof(byte[]), typeof(System.Collections.Hashtable), ParameterSetName = [ById])]
 [OutputType(typeof(VaultSecretProperties), ParameterSetName = [Expiring])]
 public sealed class GetVaultSecretCommand : VaultCmdlet
 {
@@ -55,14 +55,52 @@ public sealed class GetVaultSecretCommand : VaultCmdlet
     [Parameter(ParameterSetName = Expiring, Mandatory = true)]
     public TimeSpan ExpiringWithin { get; set; }
 
-    /// <summary>Returns the value as a plain string instead of a secret object.</summary>
+    /// <summary>
+    /// Returns a text secret's value as a plain string instead of a secret object; with -AsHashtable,
+    /// the hashtable's text values as strings.
+    /// </summary>
     [Parameter(ParameterSetName = ByName)]
     [Parameter(ParameterSetName = ById)]
     public SwitchParameter AsPlainText { get; set; }
 
+    /// <summary>Returns a secret set as a PSCredential as one, with its user name.</summary>
+    [Parameter(ParameterSetName = ByName)]
+    [Parameter(ParameterSetName = ById)]
+    public SwitchParameter AsCredential { get; set; }
+
+    /// <summary>Returns a secret set as a byte array as one (a single byte[], not its bytes one by one).</summary>
+    [Parameter(ParameterSetName = ByName)]
+    [Parameter(ParameterSetName = ById)]
+    public SwitchParameter AsByteArray { get; set; }
+
+    /// <summary>
+    /// Returns a secret set as a hashtable as one: text values as SecureStrings (strings with
+    /// -AsPlainText), PSCredentials and byte arrays as they went in.
+    /// </summary>
+    [Parameter(ParameterSetName = ByName)]
+    [Parameter(ParameterSetName = ById)]
+    public SwitchParameter AsHashtable { get; set; }
+
+    /// <summary>The type a switch asks for, or null when none does (a VaultSecret).</summary>
+    private SecretType? Requested =>
+        AsCredential ? SecretType.PSCredential
+        : AsByteArray ? SecretType.ByteArray
+        : AsHashtable ? SecretType.Hashtable
+        : AsPlainText ? SecretType.String
+        : null;
+
+    private bool ReturnsValue => AsPlainText || AsCredential || AsByteArray || AsHashtable;
+
     /// <inheritdoc />
     protected override void ProcessRecord() => Try(() =>
     {
+        if ((AsCredential ? 1 : 0) + (AsByteArray ? 1 : 0) + (AsHashtable ? 1 : 0) > 1 || (AsPlainText && (AsCredential || AsByteArray)))
+        {
+            ThrowArgumentError("InvalidParameterCombination",
+                "-AsCredential, -AsByteArray and -AsHashtable each ask for one type: give one of them; -AsPlainText goes with -AsHashtable only.",
+                Name ?? Id);
+        }
+
         switch (ParameterSetName)
         {
             case ById:
@@ -97,10 +135,10 @@ public sealed class GetVaultSecretCommand : VaultCmdlet
             ThrowArgumentError("InvalidParameterCombination", "-Version needs an exact -Name, not a wildcard.", Version);
         }
 
-        if (AsPlainText && (listing || InRemovedState || IncludeVersions))
+        if (ReturnsValue && (listing || InRemovedState || IncludeVersions))
         {
             ThrowArgumentError("InvalidParameterCombination",
-                "-AsPlainText returns the value of one secret: it needs an exact -Name, and listings (a wildcard, no name, -InRemovedState, -IncludeVersions) carry no values.",
+                "-AsPlainText, -AsCredential, -AsByteArray and -AsHashtable return the value of one secret: they need an exact -Name, and listings (a wildcard, no name, -InRemovedState, -IncludeVersions) carry no values.",
                 Name);
         }
 
@@ -161,13 +199,26 @@ public sealed class GetVaultSecretCommand : VaultCmdlet
 
     private void WriteSecret(VaultService vault, string name, string? version)
     {
-        var secret = vault.GetSecret(name, version);
-        WriteVerbose($"Read version {secret.Version} of secret '{secret.Name}'.");
+        if (Requested is not { } requested)
+        {
+            var secret = vault.GetSecret(name, version);
+            Read(vault, secret);
+            WriteObject(secret);
+            return;
+        }
+
+        // The core refuses another type before it opens the value: the read is audited as refused.
+        var (properties, content) = vault.GetSecretContent(name, version, requested);
+        Read(vault, properties);
+        WriteObject(SecretValues.ToObject(content, AsPlainText));
+    }
+
+    private void Read(VaultService vault, VaultSecretProperties secret)
+    {
+        WriteVerbose($"Read version {secret.Version} of secret '{secret.Name}' ({secret.SecretType}).");
         if (vault.ValidityWarning(secret) is { } warning)
         {
             WriteWarning(warning);
         }
-
-        WriteObject(AsPlainText ? SecretValue.ToPlainText(secret.SecretValue) : secret);
     }
 }

@@ -1,19 +1,34 @@
 using System.Collections;
 using System.Management.Automation;
-using System.Security;
 using Vault.Core;
 
 namespace Vault.PowerShell.Commands;
 
-/// <summary>Set-VaultSecret: stores a new version of a secret.</summary>
-[Cmdlet(VerbsCommon.Set, "VaultSecret", SupportsShouldProcess = true)]
+/// <summary>
+/// Set-VaultSecret: stores a new version of a secret, from a value (-SecretValue) or as a copy of a
+/// secret read from this or another vault (-InputObject, which Get-VaultSecret pipes).
+/// </summary>
+[Cmdlet(VerbsCommon.Set, "VaultSecret", SupportsShouldProcess = true, DefaultParameterSetName = ByValue)]
 [OutputType(typeof(VaultSecretProperties))]
 public sealed class SetVaultSecretCommand : VaultSecretCmdlet
 {
-    /// <summary>The value: a SecureString (a PSCredential or a string is accepted too). At most 25 KiB of UTF-8.</summary>
-    [Parameter(Mandatory = true, Position = 2)]
+    private const string ByValue = "ByValue";
+    private const string ByInputObject = "ByInputObject";
+
+    /// <summary>
+    /// The value: a SecureString, a string, a byte array, a PSCredential, or a hashtable whose values
+    /// are any of those but a hashtable. Stored as the type it is, at most 25 KiB as stored.
+    /// </summary>
+    [Parameter(Mandatory = true, Position = 2, ParameterSetName = ByValue)]
     [SecretValueTransformation]
-    public SecureString SecretValue { get; set; } = null!;
+    public object SecretValue { get; set; } = null!;
+
+    /// <summary>
+    /// A secret read with Get-VaultSecret: its value, as the type it was set as, becomes the new
+    /// version, with its content type, tags and dates unless those are given too.
+    /// </summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ByInputObject)]
+    public VaultSecret InputObject { get; set; } = null!;
 
     /// <summary>What the value holds; carried forward from the latest version when omitted.</summary>
     [Parameter]
@@ -46,26 +61,26 @@ public sealed class SetVaultSecretCommand : VaultSecretCmdlet
         Try(() =>
         {
             var vault = OpenSecretVault();
-            if (SecretValueTransformationAttribute.OversizeBytes(SecretValue) is { } bytes)
-            {
-                throw VaultErrors.SecretValueTooLarge(Name, bytes);
-            }
-
+            var copy = ParameterSetName == ByInputObject ? InputObject : null;
+            var content = copy is null
+                ? SecretValues.ToContent(SecretValue, Name)
+                : SecretContent.FromStored(copy.SecretValue, copy.SecretType, Name);
             if (!ShouldProcess(VaultSecretId.Format(vault.VaultName, Name), "Set secret (a new version)"))
             {
                 return;
             }
 
+            var bound = MyInvocation.BoundParameters;
             var options = new SecretSetOptions
             {
-                ContentType = MyInvocation.BoundParameters.ContainsKey(nameof(ContentType)) ? ContentType ?? string.Empty : null,
-                Tags = MyInvocation.BoundParameters.ContainsKey(nameof(Tag)) ? Tag ?? new Hashtable() : null,
-                NotBefore = NotBefore,
-                Expires = Expires,
-                Enabled = !Disable.IsPresent,
+                ContentType = bound.ContainsKey(nameof(ContentType)) ? ContentType ?? string.Empty : copy is null ? null : copy.ContentType ?? string.Empty,
+                Tags = bound.ContainsKey(nameof(Tag)) ? Tag ?? new Hashtable() : copy?.Tags,
+                NotBefore = bound.ContainsKey(nameof(NotBefore)) ? NotBefore : copy?.NotBefore,
+                Expires = bound.ContainsKey(nameof(Expires)) ? Expires : copy?.Expires,
+                Enabled = !Disable.IsPresent && (copy?.Enabled ?? true),
             };
-            var properties = vault.SetSecret(Name, SecretValue, options);
-            WriteVerbose($"Stored version {properties.Version} of secret '{properties.Name}'.");
+            var properties = vault.SetSecret(Name, content, options);
+            WriteVerbose($"Stored version {properties.Version} of secret '{properties.Name}' ({properties.SecretType}).");
             if (PassThru)
             {
                 WriteObject(properties);

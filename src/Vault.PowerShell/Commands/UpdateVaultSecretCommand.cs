@@ -17,11 +17,11 @@ public sealed class UpdateVaultSecretCommand : VaultSecretCmdlet
     [Parameter]
     public bool? Enable { get; set; }
 
-    /// <summary>A new expiry time.</summary>
+    /// <summary>A new expiry time; $null removes it (the version never expires).</summary>
     [Parameter]
     public DateTime? Expires { get; set; }
 
-    /// <summary>A new not-before time.</summary>
+    /// <summary>A new not-before time; $null removes it (the version is valid from now on).</summary>
     [Parameter]
     public DateTime? NotBefore { get; set; }
 
@@ -52,8 +52,12 @@ public sealed class UpdateVaultSecretCommand : VaultSecretCmdlet
             return;
         }
 
+        // Given as $null means remove; not given means leave as it is.
+        var bound = MyInvocation.BoundParameters;
         var update = new SecretUpdate
         {
+            ClearExpires = bound.ContainsKey(nameof(Expires)) && Expires is null,
+            ClearNotBefore = bound.ContainsKey(nameof(NotBefore)) && NotBefore is null,
             Enabled = Enable,
             Expires = Expires,
             NotBefore = NotBefore,

@@ -174,5 +174,13 @@ internal static class Schema
         ALTER TABLE role_assignment ADD COLUMN mac BLOB;
         ALTER TABLE audit_head ADD COLUMN state_mac BLOB;
         """,
+
+        // 7: what a version's value was set as (String, SecureString, ByteArray, PSCredential,
+        // Hashtable: SecretManagement's SecretType names), so it comes back as one. NULL for the
+        // versions before, which are text; bound into the version's MAC only when present, so their
+        // MACs stay valid without an upgrade.
+        """
+        ALTER TABLE secret_version ADD COLUMN secret_type TEXT;
+        """,
     ];
 }

@@ -9,13 +9,13 @@ namespace Vault.Core.Storage.Sqlite;
 internal sealed class SqliteObjectStore(SqliteVaultTransaction db) : IObjectStore
 {
     private const string VersionColumns =
-        "v.seq, v.version, v.created, v.updated, v.enabled, v.not_before, v.expires, v.content_type, v.tags, v.term, v.ordinal, v.mac";
+        "v.seq, v.version, v.created, v.updated, v.enabled, v.not_before, v.expires, v.content_type, v.tags, v.term, v.ordinal, v.mac, v.secret_type";
 
     /// <summary>How many columns an object adds to a row, before its version's.</summary>
     private const int ObjectColumnCount = 10;
 
     /// <summary>Where a version's value is, after <see cref="VersionColumns"/>.</summary>
-    private const int ValueColumn = 12;
+    private const int ValueColumn = 13;
 
     public ObjectRow? Find(ObjectKind kind, string name)
     {
@@ -69,6 +69,7 @@ internal sealed class SqliteObjectStore(SqliteVaultTransaction db) : IObjectStor
         command.Parameters.AddWithValue("$created", version.Created);
         command.Parameters.AddWithValue("$term", version.Term);
         command.Parameters.AddWithValue("$value", version.Value);
+        command.Parameters.AddWithValue("$secretType", (object?)version.SecretType ?? DBNull.Value);
         db.Execute(command);
     }
 
@@ -290,6 +291,7 @@ internal sealed class SqliteObjectStore(SqliteVaultTransaction db) : IObjectStor
         Term = r.GetInt32(i + 9),
         Ordinal = r.IsDBNull(i + 10) ? 0 : r.GetInt64(i + 10),
         Mac = Blob(r, i + 11),
+        SecretType = r.IsDBNull(i + 12) ? null : r.GetString(i + 12),
         Value = withValue ? r.GetFieldValue<byte[]>(i + ValueColumn) : [],
     };
 
@@ -312,8 +314,8 @@ internal sealed class SqliteObjectStore(SqliteVaultTransaction db) : IObjectStor
             GetVersion = $"SELECT {VersionColumns} FROM {versions} v WHERE v.{id} = $id AND v.version = $version;";
             GetVersionWithValue = $"SELECT {VersionColumns}, v.value FROM {versions} v WHERE v.{id} = $id AND v.version = $version;";
             InsertVersion = $"""
-                INSERT INTO {versions} ({id}, version, created, updated, enabled, not_before, expires, content_type, tags, term, value, ordinal, mac)
-                VALUES ($id, $version, $created, $updated, $enabled, $notBefore, $expires, $contentType, $tags, $term, $value, $ordinal, $mac);
+                INSERT INTO {versions} ({id}, version, created, updated, enabled, not_before, expires, content_type, tags, term, value, ordinal, mac, secret_type)
+                VALUES ($id, $version, $created, $updated, $enabled, $notBefore, $expires, $contentType, $tags, $term, $value, $ordinal, $mac, $secretType);
                 """;
             UpdateAttributes = $"""
                 UPDATE {versions}
