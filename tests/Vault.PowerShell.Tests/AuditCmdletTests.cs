@@ -479,7 +479,7 @@ public sealed partial class AuditCmdletTests : IDisposable
         Assert.NotEqual(valueHmac, shell.Run("Get-VaultAuditHash audit-vault 'api-value'").Succeeded().Single().ToString());
 
         // Which record set this value: the runbook of about_Vault_Audit.
-        var found = shell.Run("$hash = Get-VaultAuditHash audit-vault 'db-value'; Get-VaultAuditLog audit-vault -OperationName SecretSet | Where-Object Properties -match $hash").Succeeded();
+        var found = shell.Run("$hash = Get-VaultAuditHash audit-vault 'db-value'; Get-VaultAuditLog audit-vault -OperationName SecretSet | Where-Object { $_.Properties.valueHmac -eq $hash }").Succeeded();
         Assert.Equal("db", Prop<string>(found.Single(), "SecretName"));
 
         var hashRecord = Log("-OperationName AuditHashCompute").First();
@@ -508,7 +508,7 @@ public sealed partial class AuditCmdletTests : IDisposable
         var listed = Log("-Last 1").Single();
         Assert.Equal("SecretList", Prop<string>(listed, "OperationName"));
         Assert.Contains("expiringWithin", Prop<string>(listed, "Properties"));
-        shell.Fails("Get-VaultSecret audit-vault -ExpiringWithin '-1.00:00:00'", "InvalidAuditQuery", terminating: true);
+        shell.Fails("Get-VaultSecret audit-vault -ExpiringWithin '-1.00:00:00'", "InvalidExpiringWithin", terminating: true);
     }
 
     [Fact]
