@@ -158,6 +158,11 @@ internal sealed class SoftwareKeyProtector : IKeyProtector
         catch (Exception ex) when ((ex is IOException or UnauthorizedAccessException) && !(mode == FileMode.CreateNew && File.Exists(path) && !FileFailure.IsDiskFull(ex)))
         {
             // A read-only folder or a full disk, named as such (an existing key file is the caller's VaultFileExists).
+            if (FileFailure.IsDiskFull(ex))
+            {
+                File.Delete(path); // the part of a key this made: nothing is left behind
+            }
+
             throw FileFailure.Writing(path, ex);
         }
 

@@ -105,7 +105,17 @@ public sealed class VaultManager
                 throw FileFailure.IsDiskFull(ex) ? VaultErrors.VaultDiskFull(location.Address, name, ex) : VaultErrors.VaultReadOnly(location.Address, name, ex);
             }
 
-            var created = engine.Create(location, name, retentionDays, purgeProtection, keyProtector, caller, request);
+            VaultService created;
+            try
+            {
+                created = engine.Create(location, name, retentionDays, purgeProtection, keyProtector, caller, request);
+            }
+            catch (VaultException ex) when (ex.ErrorId.StartsWith("Output", StringComparison.Ordinal) && ex.Kind is VaultErrorKind.ReadOnly or VaultErrorKind.StorageFull)
+            {
+                // The key file beside the vault could not be written: the vault's folder is read-only or full.
+                throw ex.Kind == VaultErrorKind.ReadOnly ? VaultErrors.VaultReadOnly(location.Address, name, ex) : VaultErrors.VaultDiskFull(location.Address, name, ex);
+            }
+
             var registered = new RegisteredVault(name, location.Address)
             {
                 VaultId = created.Trust.VaultId,
