@@ -139,10 +139,10 @@ public sealed class VaultCmdletTests : IDisposable
 
         // Listed with its status, not as an error.
         var result = shell.Run("Get-Vault").Succeeded();
-        Assert.Equal(["lost-vault", "here-vault"], result.Output.Select(o => Prop<string>(o, "VaultName")));
-        Assert.Equal(["Missing", "Ok"], result.Output.Select(o => Prop<object>(o, "Status").ToString()));
-        Assert.Equal("VaultFileNotFound", Prop<string>(result.Output[0], "StatusErrorId"));
-        Assert.Contains(external, Prop<string>(result.Output[0], "StatusReason"));
+        Assert.Equal(["here-vault", "lost-vault"], result.Output.Select(o => Prop<string>(o, "VaultName")));
+        Assert.Equal(["Ok", "Missing"], result.Output.Select(o => Prop<object>(o, "Status").ToString()));
+        Assert.Equal("VaultFileNotFound", Prop<string>(result.Output[1], "StatusErrorId"));
+        Assert.Contains(external, Prop<string>(result.Output[1], "StatusReason"));
 
         // Removing it forgets it, says so, and keeps the key file that a restored vault file would need.
         var removed = shell.Run("Remove-Vault lost-vault -Force").Succeeded();

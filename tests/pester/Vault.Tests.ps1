@@ -455,9 +455,9 @@ Describe 'Vault secrets and vaults' {
 
             $result = Get-Vault -ErrorAction SilentlyContinue -ErrorVariable vaultErrors
             $vaultErrors | Should -HaveCount 0
-            $result.VaultName | Should -BeExactly @('lost-vault', 'here-vault')
-            $result.Status | Should -BeExactly @('Missing', 'Ok')
-            $result[0].StatusErrorId | Should -BeExactly 'VaultFileNotFound'
+            $result.VaultName | Should -BeExactly @('here-vault', 'lost-vault')
+            $result.Status | Should -BeExactly @('Ok', 'Missing')
+            $result[1].StatusErrorId | Should -BeExactly 'VaultFileNotFound'
             (Get-Vault | Where-Object Status -eq Missing).VaultName | Should -BeExactly 'lost-vault'
         }
     }
