@@ -420,6 +420,8 @@ internal sealed class Operation
             VaultErrorKind.InvalidData => "IntegrityFailure",
             VaultErrorKind.Unavailable => "Unavailable",
             VaultErrorKind.AuthenticationFailed => "Unauthenticated",
+            VaultErrorKind.ReadOnly or VaultErrorKind.StorageFull => "Unavailable",
+            VaultErrorKind.Damaged => "IntegrityFailure",
             _ => "Failed",
         }),
         OperationCanceledException => ("Failed", "Canceled"),

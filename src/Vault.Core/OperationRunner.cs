@@ -23,6 +23,20 @@ internal static class OperationRunner
     public static T Run<TState, T>(VaultService service, Operation operation, TState state, OperationBody<TState, T> body)
         where TState : allows ref struct
     {
+        try
+        {
+            return RunNamed(service, operation, state, body);
+        }
+        catch (VaultException ex) when (ex.ForVault is not null)
+        {
+            // A storage error (read-only, full, damaged) knows only the location: name the vault, so its next step is a command to type.
+            throw VaultException.Named(ex, service.VaultName);
+        }
+    }
+
+    private static T RunNamed<TState, T>(VaultService service, Operation operation, TState state, OperationBody<TState, T> body)
+        where TState : allows ref struct
+    {
         if (operation.NeedsBarrier)
         {
             operation.OpenBarrier();

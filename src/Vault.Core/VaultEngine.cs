@@ -41,7 +41,16 @@ public sealed class VaultEngine
     /// </remarks>
     public VaultService Open(VaultLocation location, CallerContext caller, RequestContext? request = null, string? knownAs = null, VaultTrust? trust = null)
     {
-        var vault = VaultCache.Get(location, knownAs ?? DefaultName(location), caller);
+        CachedVault vault;
+        try
+        {
+            vault = VaultCache.Get(location, knownAs ?? DefaultName(location), caller);
+        }
+        catch (VaultException ex) when (ex.ForVault is not null)
+        {
+            throw VaultException.Named(ex, knownAs ?? DefaultName(location));
+        }
+
         var name = knownAs ?? vault.Name;
         if (trust?.VaultId is { } expected && expected != vault.VaultId)
         {
@@ -148,6 +157,20 @@ public sealed class VaultEngine
         if (keyFile is not null)
         {
             File.Delete(keyFile);
+        }
+    }
+
+    /// <summary>
+    /// Deletes a vault whose file its storage cannot read (VaultDamaged): its storage and the software
+    /// key file beside it, if any. Nothing is checked or recorded: both need a readable file.
+    /// </summary>
+    internal static void DeleteDamaged(VaultLocation location)
+    {
+        VaultCache.Evict(location);
+        VaultStorage.For(location).Delete(location);
+        if (location.IsFile)
+        {
+            File.Delete(Crypto.SoftwareKeyProtector.KeyFileFor(location));
         }
     }
 

@@ -120,7 +120,7 @@ public static class VaultErrors
         E("InvalidPageSize", VaultErrorKind.InvalidArgument, asked.ToString(CultureInfo.InvariantCulture), F(Messages.InvalidPageSize, asked, maximum));
 
     public static VaultException HsmLibraryNotFound(string library, Exception? inner = null) =>
-        E("HsmLibraryNotFound", VaultErrorKind.Unavailable, library, F(Messages.HsmLibraryNotFound, library, inner?.Message ?? string.Empty), inner);
+        E("HsmLibraryNotFound", VaultErrorKind.Unavailable, library, F(Messages.HsmLibraryNotFound, library, Sentence(inner?.Message)), inner);
 
     public static VaultException HsmTokenNotFound(string tokenLabel, string library) =>
         E("HsmTokenNotFound", VaultErrorKind.Unavailable, tokenLabel, F(Messages.HsmTokenNotFound, tokenLabel, library));
@@ -240,4 +240,71 @@ public static class VaultErrors
         SecretType.Hashtable => "-AsHashtable",
         _ => "no switch (its stored form, as a SecureString)",
     };
+
+    // ---- a vault's files, the Vault home and output files: the cause and the next step ----------
+
+    /// <summary>A vault's file, its -wal or -shm file, or its folder cannot be written (or opened) by this account.</summary>
+    public static VaultException VaultReadOnly(string path, string? vault = null, Exception? inner = null) =>
+        new("VaultReadOnly", VaultErrorKind.ReadOnly, F(Messages.VaultReadOnly, Subject(path, vault), path, Folder(path)), path, inner)
+        {
+            ForVault = vault is null ? name => VaultReadOnly(path, name, inner) : null,
+        };
+
+    /// <summary>The disk holding a vault's file is full: a write, and so any operation (each is audited), fails.</summary>
+    public static VaultException VaultDiskFull(string path, string? vault = null, Exception? inner = null) =>
+        new("VaultDiskFull", VaultErrorKind.StorageFull, F(Messages.VaultDiskFull, Subject(path, vault), Folder(path)), path, inner)
+        {
+            ForVault = vault is null ? name => VaultDiskFull(path, name, inner) : null,
+        };
+
+    /// <summary>A vault's file that its storage cannot read (a damaged page, a mangled header).</summary>
+    public static VaultException VaultDamaged(string path, string? vault = null, Exception? inner = null) =>
+        new("VaultDamaged", VaultErrorKind.Damaged, F(Messages.VaultDamaged, Subject(path, vault), path, vault ?? "<vault>"), path, inner)
+        {
+            ForVault = vault is null ? name => VaultDamaged(path, name, inner) : null,
+        };
+
+    /// <summary>The Vault home (the registry, vaults.json and its lock) cannot be written.</summary>
+    public static VaultException VaultHomeReadOnly(string home, Exception? inner = null) =>
+        E("VaultHomeReadOnly", VaultErrorKind.ReadOnly, home, F(Messages.VaultHomeReadOnly, home, VaultManager.HomeVariable), inner);
+
+    /// <summary>The disk holding the Vault home is full.</summary>
+    public static VaultException VaultHomeDiskFull(string home, Exception? inner = null) =>
+        E("VaultHomeDiskFull", VaultErrorKind.StorageFull, home, F(Messages.VaultHomeDiskFull, home), inner);
+
+    /// <summary>A file to write whose folder does not exist; <paramref name="parameter"/> is the parameter that named it.</summary>
+    public static VaultException OutputFolderNotFound(string path, string? parameter = null) =>
+        E("OutputFolderNotFound", VaultErrorKind.NotFound, path, F(Messages.OutputFolderNotFound, path, Folder(path), parameter ?? "the command"));
+
+    /// <summary>A file to write in a folder this account cannot write.</summary>
+    public static VaultException OutputNotWritable(string path) =>
+        E("OutputNotWritable", VaultErrorKind.ReadOnly, path, F(Messages.OutputNotWritable, path, Folder(path)));
+
+    /// <summary>A file to write on a full disk; the partial file is gone.</summary>
+    public static VaultException OutputDiskFull(string path) =>
+        E("OutputDiskFull", VaultErrorKind.StorageFull, path, F(Messages.OutputDiskFull, path, Folder(path)));
+
+    /// <summary>Any other failure writing a file; <paramref name="reason"/> is the system's reason, without the temporary file's name.</summary>
+    public static VaultException OutputWriteFailed(string path, string reason) =>
+        E("OutputWriteFailed", VaultErrorKind.Unavailable, path, F(Messages.OutputWriteFailed, path, reason));
+
+    /// <summary>Register-Vault -Path: no file there (no registration to undo, unlike <see cref="VaultFileNotFound"/>).</summary>
+    public static VaultException VaultFileToRegisterNotFound(string path) =>
+        E("VaultFileNotFound", VaultErrorKind.Unavailable, path, F(Messages.VaultFileToRegisterNotFound, path));
+
+    /// <summary>Get-VaultSecret -ExpiringWithin with a negative window.</summary>
+    public static VaultException InvalidExpiringWithin(TimeSpan window) =>
+        E("InvalidExpiringWithin", VaultErrorKind.InvalidArgument, "ExpiringWithin", F(Messages.InvalidExpiringWithin, window));
+
+    private static string Subject(string path, string? vault) =>
+        vault is null ? F(Messages.SubjectVaultFile, path) : F(Messages.SubjectVault, vault, path);
+
+    /// <summary>A reason from elsewhere (a loader's message) as a whole sentence: a capital is left alone, a missing full stop added.</summary>
+    private static string Sentence(string? reason)
+    {
+        var text = (reason ?? string.Empty).Trim();
+        return text.Length == 0 ? Messages.NoReasonGiven : text[^1] is '.' or '!' or '?' ? text : text + ".";
+    }
+
+    private static string Folder(string path) => System.IO.Path.GetDirectoryName(path) is { Length: > 0 } folder ? folder : path;
 }

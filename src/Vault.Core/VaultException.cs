@@ -26,6 +26,15 @@ public enum VaultErrorKind
 
     /// <summary>The caller's roles do not allow the action at that scope.</summary>
     PermissionDenied,
+
+    /// <summary>A file or folder Vault must write is read-only to this account (or on a read-only file system).</summary>
+    ReadOnly,
+
+    /// <summary>The disk (or quota) holding a file Vault must write is full.</summary>
+    StorageFull,
+
+    /// <summary>A vault's file is damaged: its storage cannot read it.</summary>
+    Damaged,
 }
 
 /// <summary>
@@ -52,4 +61,14 @@ public sealed class VaultException : Exception
 
     /// <summary>The item the error is about: a secret name, a vault name or a path.</summary>
     public string? Target { get; }
+
+    /// <summary>
+    /// For an error raised where only a vault's location is known (its storage): the same error
+    /// naming the vault, so its next step can be a command to type. Whoever knows the name applies it.
+    /// </summary>
+    internal Func<string, VaultException>? ForVault { get; init; }
+
+    /// <summary>This error, naming <paramref name="vault"/> where it can.</summary>
+    internal static Exception Named(Exception ex, string vault) =>
+        ex is VaultException { ForVault: { } named } ? named(vault) : ex;
 }

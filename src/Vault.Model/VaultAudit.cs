@@ -48,8 +48,11 @@ public sealed class VaultAuditRecord
     /// <summary>The secret the operation named, if any.</summary>
     public string? SecretName { get; init; }
 
-    /// <summary>Success, Denied or Failed.</summary>
-    public required VaultAuditResultType ResultType { get; init; }
+    /// <summary>
+    /// Success, Denied or Failed (a <see cref="VaultAuditResultType"/> name). A string, so that
+    /// ConvertTo-Json and a SIEM see the name, not the enum's number.
+    /// </summary>
+    public required string ResultType { get; init; }
 
     /// <summary>OK, Forbidden, NotFound, InvalidInput, Conflict, IntegrityFailure, Unavailable, Unauthenticated...</summary>
     public required string ResultSignature { get; init; }
@@ -84,8 +87,13 @@ public sealed class VaultAuditRecord
     /// <summary>A server caller's user agent (the Azure SDK's); null for a call in this process.</summary>
     public string? UserAgent { get; init; }
 
-    /// <summary>Request details as JSON: a value's HMAC (<c>valueHmac</c>), a pattern, a scope, a role.</summary>
-    public string? Properties { get; init; }
+    /// <summary>
+    /// Request details by name: a value's HMAC (<c>valueHmac</c>), a pattern, a scope, a role
+    /// (<c>$record.Properties.valueHmac</c>); ConvertTo-Json writes them as an object. Null when the
+    /// request had none. Stored text that is not such an object (edited outside Vault) is kept whole
+    /// under the name <c>(unparsed)</c>; Test-VaultAuditLog names the edit.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Properties { get; init; }
 
     /// <summary>The record's HMAC, hex: the chain's link to the next record.</summary>
     public string? Hmac { get; init; }

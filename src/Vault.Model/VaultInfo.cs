@@ -51,6 +51,15 @@ public sealed class VaultInfo
     /// <summary>When the vault was created (UTC).</summary>
     public DateTime Created { get; init; }
 
+    /// <summary>Whether the vault can be used; anything but <c>Ok</c> says why in <see cref="StatusReason"/>, and its other properties are what the registration knows.</summary>
+    public VaultStatus Status { get; init; } = VaultStatus.Ok;
+
+    /// <summary>When <see cref="Status"/> is not <c>Ok</c>: the error that stopped the vault opening, its next step included.</summary>
+    public string? StatusReason { get; init; }
+
+    /// <summary>When <see cref="Status"/> is not <c>Ok</c>: that error's id (VaultFileNotFound, VaultDamaged...), for scripts.</summary>
+    public string? StatusErrorId { get; init; }
+
     /// <inheritdoc />
     public override string ToString() => VaultName;
 }

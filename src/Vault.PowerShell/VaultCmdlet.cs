@@ -68,7 +68,9 @@ public abstract class VaultCmdlet : PSCmdlet
     private protected void Report(VaultException ex)
     {
         var record = ToErrorRecord(ex);
-        if (ex.Kind is VaultErrorKind.InvalidArgument or VaultErrorKind.Unavailable or VaultErrorKind.AuthenticationFailed)
+        // A read-only, full or damaged vault fails every call alike, as an unavailable one does.
+        if (ex.Kind is VaultErrorKind.InvalidArgument or VaultErrorKind.Unavailable or VaultErrorKind.AuthenticationFailed
+            || (ex.Kind is VaultErrorKind.ReadOnly or VaultErrorKind.StorageFull or VaultErrorKind.Damaged && !IsOutputError(ex)))
         {
             ThrowTerminatingError(record);
         }
@@ -89,8 +91,33 @@ public abstract class VaultCmdlet : PSCmdlet
         VaultErrorKind.Unavailable => ErrorCategory.ResourceUnavailable,
         VaultErrorKind.AuthenticationFailed => ErrorCategory.AuthenticationError,
         VaultErrorKind.PermissionDenied => ErrorCategory.PermissionDenied,
+        VaultErrorKind.ReadOnly => ErrorCategory.PermissionDenied,
+        VaultErrorKind.StorageFull => ErrorCategory.WriteError,
+        VaultErrorKind.Damaged => ErrorCategory.InvalidData,
         _ => ErrorCategory.NotSpecified,
     };
+
+    /// <summary>An error about the file a command writes (its folder read-only or full): about that item, so written, not terminating.</summary>
+    private static bool IsOutputError(VaultException ex) => ex.ErrorId.StartsWith("Output", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Before ShouldProcess, for a command that writes <paramref name="path"/>: a folder that does not
+    /// exist is OutputFolderNotFound, with -WhatIf as without (and no "What if:" line). Returns false
+    /// after writing the error.
+    /// </summary>
+    private protected bool OutputFolderExists(string path, string parameter = "-OutputFile")
+    {
+        try
+        {
+            OwnerOnlyFile.RequireFolder(path, parameter);
+            return true;
+        }
+        catch (VaultException ex)
+        {
+            Report(ex);
+            return false;
+        }
+    }
 
     /// <summary>
     /// ShouldProcess for a command with -Force: -Force skips the confirmation prompt, but -WhatIf

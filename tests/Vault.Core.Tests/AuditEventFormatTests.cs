@@ -19,7 +19,7 @@ public sealed class AuditEventFormatTests
         CallerType = "User",
         TargetId = "vault://app/secrets/db/0123456789abcdef0123456789abcdef",
         SecretName = "db",
-        ResultType = VaultAuditResultType.Success,
+        ResultType = nameof(VaultAuditResultType.Success),
         ResultSignature = "OK",
         Description = description,
         DurationMs = 1.5,
@@ -28,7 +28,7 @@ public sealed class AuditEventFormatTests
         ClientHost = "ConsoleHost",
         ClientProcessId = 42,
         ClientMachine = "vm",
-        Properties = properties,
+        Properties = AuditEventFormat.ParseProperties(properties),
         Hmac = new string('a', 64),
     };
 

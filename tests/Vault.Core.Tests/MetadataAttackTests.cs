@@ -164,9 +164,10 @@ public sealed class MetadataAttackTests : IDisposable
         // Get-Vault does not show the edited retention while the keyring is held (it can check it);
         // locked, it shows the file as it is, and the next command that uses it refuses it.
         Throws(() => home.Manager.GetVault("app"), "MetadataIntegrityFailed");
+        // Listed as Damaged, with the error's id and words, and without the edited retention.
         var (_, info, error) = Assert.Single(home.Manager.GetVaults());
-        Assert.Null(info);
-        Assert.Equal("MetadataIntegrityFailed", error!.ErrorId);
+        Assert.Null(error);
+        Assert.Equal((VaultStatus.Damaged, "MetadataIntegrityFailed", 0), (info!.Status, info.StatusErrorId, info.SoftDeleteRetentionInDays));
         home.Manager.Lock("app");
         Assert.Equal(1, home.Manager.GetVault("app").SoftDeleteRetentionInDays);
         Throws(() => Open("app").DeleteSecret("db"), "MetadataIntegrityFailed");

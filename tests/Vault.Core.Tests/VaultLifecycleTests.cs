@@ -183,8 +183,11 @@ public sealed class VaultLifecycleTests : IDisposable
         File.Move(a.Path, a.Path + ".moved");
 
         var all = home.Manager.GetVaults().ToList();
-        Assert.Equal("VaultFileNotFound", all[0].Error?.ErrorId);
-        Assert.Equal("vault-b", all[1].Info?.VaultName);
+        // Listed with its status and why, not as an error.
+        Assert.Null(all[0].Error);
+        Assert.Equal((VaultStatus.Missing, "VaultFileNotFound", a.Path), (all[0].Info!.Status, all[0].Info!.StatusErrorId, all[0].Info!.Path));
+        Assert.Contains("Unregister-Vault -Name 'vault-a'", all[0].Info!.StatusReason);
+        Assert.Equal(("vault-b", VaultStatus.Ok), (all[1].Info?.VaultName, all[1].Info?.Status));
         Assert.Single(home.Manager.GetVaults(NamePattern.Parse("*-b")));
     }
 }

@@ -29,7 +29,7 @@ public sealed class OutputTests : IDisposable
     {
         Assert.Matches(@"Enabled\s+Expires\s+Updated\s+ContentType\s+Name", Formatted("Get-VaultSecret out-vault"));
         Assert.Matches(@"Version\s+Enabled\s+Created\s+Expires\s+Updated", Formatted("Get-VaultSecret out-vault db -IncludeVersions"));
-        Assert.Matches(@"VaultName\s+Default\s+KeyProtector\s+Retention\s+PurgeProtection\s+Path", Formatted("Get-Vault"));
+        Assert.Matches(@"VaultName\s+Default\s+KeyProtector\s+Retention\s+PurgeProtection\s+Status\s+Path", Formatted("Get-Vault"));
         Assert.Contains("90 days", Formatted("Get-Vault"));
         shell.Run("Remove-VaultSecret out-vault db -Force").Succeeded();
         Assert.Matches(@"DeletedDate\s+ScheduledPurgeDate\s+ContentType\s+Name", Formatted("Get-VaultSecret out-vault -InRemovedState"));

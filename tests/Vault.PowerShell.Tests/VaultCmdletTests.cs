@@ -137,9 +137,12 @@ public sealed class VaultCmdletTests : IDisposable
         shell.Run($"Register-Vault '{external}' -Name lost-vault").Succeeded();
         File.Move(external, external + ".gone");
 
-        var result = shell.Run("Get-Vault");
-        Assert.Equal(["here-vault"], result.Output.Select(o => Prop<string>(o, "VaultName")));
-        Assert.Equal("VaultFileNotFound,Vault.PowerShell.Commands.GetVaultCommand", Assert.Single(result.Errors).FullyQualifiedErrorId);
+        // Listed with its status, not as an error.
+        var result = shell.Run("Get-Vault").Succeeded();
+        Assert.Equal(["here-vault", "lost-vault"], result.Output.Select(o => Prop<string>(o, "VaultName")));
+        Assert.Equal(["Ok", "Missing"], result.Output.Select(o => Prop<object>(o, "Status").ToString()));
+        Assert.Equal("VaultFileNotFound", Prop<string>(result.Output[1], "StatusErrorId"));
+        Assert.Contains(external, Prop<string>(result.Output[1], "StatusReason"));
 
         // Removing it forgets it, says so, and keeps the key file that a restored vault file would need.
         var removed = shell.Run("Remove-Vault lost-vault -Force").Succeeded();

@@ -82,6 +82,16 @@ public sealed class ViewTests(ViewTests.Rendering rendering) : IClassFixture<Vie
     }
 
     [Fact]
+    public void TheVaultsTableShowsAVaultWhoseFileIsGoneWithItsStatus()
+    {
+        var text = rendering.Sections["vaults"];
+        Assert.Matches(@"(?m)^VaultName +Default +KeyProtector +Retention +PurgeProtection +Status +Path$", text);
+        Assert.Matches(@"(?m)^views +True +Software +90 days +False +Ok +/", text);
+        // Nothing the file would have said is made up: no protector, retention or purge protection.
+        Assert.Matches(@"(?m)^gone-vault +False +Missing +/", text);
+    }
+
+    [Fact]
     public void ASecretsDatesInItsListAreLocalToo()
     {
         var text = rendering.Sections["secret"];
@@ -136,6 +146,10 @@ public sealed class ViewTests(ViewTests.Rendering rendering) : IClassFixture<Vie
             $log = Get-VaultAuditLog views
             Raw deniedTime ($log | Where-Object ResultType -eq Denied | Select-Object -First 1).Time.ToString('o')
             Section audit ($log | Out-String -Width 80)
+            # A vault whose file is gone is listed, with its status.
+            New-Vault gone-vault | Out-Null
+            Remove-Item -LiteralPath (Get-Vault gone-vault).Path
+            Section vaults (Get-Vault | Out-String -Width 80)
             """;
 
         private readonly string home = Path.Combine(Path.GetTempPath(), "vault-pstests", "views-" + Guid.NewGuid().ToString("N"));

@@ -447,7 +447,7 @@ Describe 'Vault secrets and vaults' {
             { Set-VaultDefault nope-vault -ErrorAction SilentlyContinue } | Should -Not -Throw -Because 'VaultNotFound is non-terminating'
         }
 
-        It 'a vault whose file is gone is reported without hiding the others' {
+        It 'a vault whose file is gone is listed with its status, beside the others' {
             New-Vault lost-vault | Out-Null
             New-Vault here-vault | Out-Null
             $path = (Get-Vault lost-vault).Path
@@ -459,9 +459,11 @@ Describe 'Vault secrets and vaults' {
             Move-Item -LiteralPath $external -Destination "$external.gone"
 
             $result = Get-Vault -ErrorAction SilentlyContinue -ErrorVariable vaultErrors
-            $result.VaultName | Should -BeExactly @('here-vault')
-            $vaultErrors | Should -HaveCount 1
-            $vaultErrors[0].FullyQualifiedErrorId | Should -BeExactly 'VaultFileNotFound,Vault.PowerShell.Commands.GetVaultCommand'
+            $vaultErrors | Should -HaveCount 0
+            $result.VaultName | Should -BeExactly @('here-vault', 'lost-vault')
+            $result.Status | Should -BeExactly @('Ok', 'Missing')
+            $result[1].StatusErrorId | Should -BeExactly 'VaultFileNotFound'
+            (Get-Vault | Where-Object Status -eq Missing).VaultName | Should -BeExactly 'lost-vault'
         }
     }
 

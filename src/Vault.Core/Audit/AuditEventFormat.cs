@@ -93,14 +93,20 @@ public static class AuditEventFormat
         {
             json.WriteNullValue();
         }
-        else if (IsJsonObject(record.Properties))
+        else if (record.Properties.Count == 1 && record.Properties.TryGetValue(Unparsed, out var text))
         {
-            json.WriteRawValue(record.Properties, skipInputValidation: true);
+            // An edited field that is no longer JSON still goes out, as text; Test-VaultAuditLog names the edit.
+            json.WriteStringValue(text);
         }
         else
         {
-            // An edited field that is no longer JSON still goes out, as text; Test-VaultAuditLog names the edit.
-            json.WriteStringValue(record.Properties);
+            json.WriteStartObject();
+            foreach (var (name, value) in record.Properties)
+            {
+                json.WriteString(name, value);
+            }
+
+            json.WriteEndObject();
         }
 
         json.WriteString("hmac", record.Hmac);
@@ -127,7 +133,7 @@ public static class AuditEventFormat
             record.Description, record.DurationMs.ToString("R", CultureInfo.InvariantCulture), record.CorrelationId,
             record.CallerId, record.CallerName, record.CallerType, record.SequenceNumber?.ToString(CultureInfo.InvariantCulture),
             record.IsChained ? "true" : "false", record.TargetId, record.SecretName, record.ClientVersion, record.ClientHost,
-            record.ClientProcessId?.ToString(CultureInfo.InvariantCulture), record.ClientMachine, record.Properties, record.Hmac,
+            record.ClientProcessId?.ToString(CultureInfo.InvariantCulture), record.ClientMachine, PropertiesText(record.Properties), record.Hmac,
         ];
         for (var i = 0; i < fields.Length; i++)
         {
@@ -155,6 +161,37 @@ public static class AuditEventFormat
 
     private static string Time(DateTime time) =>
         time.ToUniversalTime().ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fffffff'Z'", CultureInfo.InvariantCulture);
+
+/// <summary>The name under which <see cref="ParseProperties"/> keeps stored text that is not a JSON object of strings.</summary>
+    public const string Unparsed = "(unparsed)";
+
+    /// <summary>A record's stored request properties (a JSON object of strings) by name; anything else whole under <see cref="Unparsed"/>.</summary>
+    public static IReadOnlyDictionary<string, string>? ParseProperties(string? stored)
+    {
+        if (stored is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            if (IsJsonObject(stored) && JsonSerializer.Deserialize(stored, Audit.AuditJson.Default.SortedDictionaryStringString) is { } parsed)
+            {
+                return new SortedDictionary<string, string>(parsed, StringComparer.Ordinal);
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return new SortedDictionary<string, string>(StringComparer.Ordinal) { [Unparsed] = stored };
+    }
+
+    /// <summary>The request properties as one JSON text (a CSV column): as stored, for what was parsed.</summary>
+    private static string? PropertiesText(IReadOnlyDictionary<string, string>? properties) =>
+        properties is null ? null
+        : properties.Count == 1 && properties.TryGetValue(Unparsed, out var text) ? text
+        : JsonSerializer.Serialize(new SortedDictionary<string, string>(properties.ToDictionary(), StringComparer.Ordinal), Audit.AuditJson.Default.SortedDictionaryStringString);
 
     private static bool IsJsonObject(string text)
     {

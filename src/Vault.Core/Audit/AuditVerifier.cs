@@ -197,7 +197,7 @@ internal static class AuditVerifier
             Head = head,
             ExpectedHead = expected,
             Message = string.Create(CultureInfo.InvariantCulture,
-                $"The audit log of vault '{vaultName}' is intact: {count} chained record(s), 1 to {lastSeq}, every HMAC and link verified, the head matches{(expected is null ? string.Empty : $", and it reaches the anchored head {expected.SequenceNumber}")}. {unchained} unchained entr{(unchained == 1 ? "y" : "ies")} (failures before the vault opened) are not covered."),
+                $"The audit log of vault '{vaultName}' is intact: {count} chained record(s), 1 to {lastSeq}, every HMAC and link verified, and the vault's stored head names the last record. {(expected is null ? "No -ExpectedHead was given, so a log rolled back or rewritten whole by someone who holds the vault's key is not ruled out: keep Get-VaultAuditHead's output elsewhere and give it as -ExpectedHead next time." : $"It reaches the anchored head {expected.SequenceNumber}.")} {unchained} unchained entr{(unchained == 1 ? "y" : "ies")} (failures before the vault opened) are not covered."),
         };
     }
 }

@@ -187,7 +187,7 @@ public sealed partial class VaultService
             CallerType = row.CallerType,
             TargetId = row.Target,
             SecretName = row.ObjectName,
-            ResultType = Enum.TryParse<VaultAuditResultType>(row.ResultType, out var resultType) ? resultType : VaultAuditResultType.Failed,
+            ResultType = Enum.TryParse<VaultAuditResultType>(row.ResultType, out var resultType) ? resultType.ToString() : nameof(VaultAuditResultType.Failed),
             ResultSignature = row.ResultSignature,
             Description = row.Description,
             DurationMs = row.DurationUs / 1000.0,
@@ -199,7 +199,7 @@ public sealed partial class VaultService
             ClientAddress = address,
             RequestId = requestId,
             UserAgent = userAgent,
-            Properties = row.Properties,
+            Properties = AuditEventFormat.ParseProperties(row.Properties),
             Hmac = row.Hmac is null ? null : Convert.ToHexStringLower(row.Hmac),
         };
     }

@@ -149,10 +149,21 @@ internal sealed class SoftwareKeyProtector : IKeyProtector
 
     private static void WriteKeyFile(string path, byte[] key, FileMode mode, UnixFileMode? unixMode = null)
     {
-        using (var stream = OwnerOnlyFile.Create(path, mode))
+        try
         {
+            using var stream = OwnerOnlyFile.Create(path, mode);
             stream.Write(key);
             stream.Flush(flushToDisk: true);
+        }
+        catch (Exception ex) when ((ex is IOException or UnauthorizedAccessException) && !(mode == FileMode.CreateNew && File.Exists(path) && !FileFailure.IsDiskFull(ex)))
+        {
+            // A read-only folder or a full disk, named as such (an existing key file is the caller's VaultFileExists).
+            if (FileFailure.IsDiskFull(ex))
+            {
+                File.Delete(path); // the part of a key this made: nothing is left behind
+            }
+
+            throw FileFailure.Writing(path, ex);
         }
 
         if (unixMode is { } wanted && !OperatingSystem.IsWindows())

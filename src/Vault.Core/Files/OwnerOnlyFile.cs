@@ -35,7 +35,10 @@ public static class OwnerOnlyFile
     /// <summary>
     /// Writes a file beside <paramref name="path"/> and renames it into place once it is whole and on
     /// disk, so a failure (or a stopped pipeline) never leaves half a file under the name: if
-    /// <paramref name="write"/> throws, the partial file is deleted.
+    /// <paramref name="write"/> throws, the partial file is deleted. A file system failure is the
+    /// core's error naming <paramref name="path"/> (OutputFolderNotFound, OutputNotWritable,
+    /// OutputDiskFull, OutputWriteFailed), never the temporary file; what <paramref name="write"/>
+    /// throws of its own (a vault's error) passes unchanged.
     /// </summary>
     public static void WriteAtomically(string path, Action<Stream> write)
     {
@@ -50,9 +53,33 @@ public static class OwnerOnlyFile
 
             File.Move(temp, path, overwrite: true);
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw FileFailure.Writing(path, ex);
+        }
         finally
         {
-            File.Delete(temp);
+            try
+            {
+                File.Delete(temp);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Nothing was made there (a missing or read-only folder), or it cannot be removed: the error above says why.
+            }
+        }
+    }
+
+    /// <summary>
+    /// Refuses a file to write whose folder does not exist (OutputFolderNotFound), before anything is
+    /// done: a command checks this before -WhatIf reports, so -WhatIf fails as the real call would.
+    /// </summary>
+    public static void RequireFolder(string path, string parameter)
+    {
+        var folder = Path.GetDirectoryName(path);
+        if (!string.IsNullOrEmpty(folder) && !Directory.Exists(folder))
+        {
+            throw VaultErrors.OutputFolderNotFound(path, parameter);
         }
     }
 }

@@ -96,8 +96,26 @@ public sealed class VaultManager
                 throw VaultErrors.VaultFileExists(location.Address);
             }
 
-            OwnerOnlyFile.CreateDirectory(System.IO.Path.GetDirectoryName(location.Address)!);
-            var created = engine.Create(location, name, retentionDays, purgeProtection, keyProtector, caller, request);
+            try
+            {
+                OwnerOnlyFile.CreateDirectory(System.IO.Path.GetDirectoryName(location.Address)!);
+            }
+            catch (Exception ex) when (FileFailure.IsReadOnly(ex) || FileFailure.IsDiskFull(ex))
+            {
+                throw FileFailure.IsDiskFull(ex) ? VaultErrors.VaultDiskFull(location.Address, name, ex) : VaultErrors.VaultReadOnly(location.Address, name, ex);
+            }
+
+            VaultService created;
+            try
+            {
+                created = engine.Create(location, name, retentionDays, purgeProtection, keyProtector, caller, request);
+            }
+            catch (VaultException ex) when (ex.ErrorId.StartsWith("Output", StringComparison.Ordinal) && ex.Kind is VaultErrorKind.ReadOnly or VaultErrorKind.StorageFull)
+            {
+                // The key file beside the vault could not be written: the vault's folder is read-only or full.
+                throw ex.Kind == VaultErrorKind.ReadOnly ? VaultErrors.VaultReadOnly(location.Address, name, ex) : VaultErrors.VaultDiskFull(location.Address, name, ex);
+            }
+
             var registered = new RegisteredVault(name, location.Address)
             {
                 VaultId = created.Trust.VaultId,
@@ -125,7 +143,7 @@ public sealed class VaultManager
         var location = VaultLocation.File(path);
         if (!VaultEngine.Exists(location))
         {
-            throw VaultErrors.VaultFileNotFound(location.Address, name ?? System.IO.Path.GetFileNameWithoutExtension(location.Address));
+            throw VaultErrors.VaultFileToRegisterNotFound(location.Address);
         }
 
         var settings = VaultEngine.ReadSettings(location);
@@ -201,8 +219,11 @@ public sealed class VaultManager
     }
 
     /// <summary>
-    /// The vaults whose names match, in registration order, each read from its file (or the error that
-    /// stopped it). An exact name that matches none is VaultNotFound, as the last entry.
+    /// The vaults whose names match, in registration order, each read from its file. A vault that
+    /// cannot be read (its file missing, damaged, read-only...) is listed with its
+    /// <see cref="VaultInfo.Status"/> and the reason, from what the registration knows; only a caller
+    /// refused the vault (AccessDenied) gets an error for it. An exact name that matches none is
+    /// VaultNotFound, as the last entry.
     /// </summary>
     public IEnumerable<(string Name, VaultInfo? Info, VaultException? Error)> GetVaults(NamePattern? pattern = null, RequestContext? request = null)
     {
@@ -218,9 +239,13 @@ public sealed class VaultManager
             {
                 info = ReadInfoAs(registered, data.DefaultVault, request);
             }
-            catch (VaultException ex)
+            catch (VaultException ex) when (ex.Kind == VaultErrorKind.PermissionDenied)
             {
                 error = ex;
+            }
+            catch (VaultException ex)
+            {
+                info = Broken(registered, data.DefaultVault, (VaultException)VaultException.Named(ex, registered.Name));
             }
 
             yield return (registered.Name, info, error);
@@ -231,6 +256,33 @@ public sealed class VaultManager
             yield return (exact, null, VaultErrors.VaultNotFound(exact));
         }
     }
+
+    /// <summary>A vault that did not open, as Get-Vault lists it: what the registration knows, and why.</summary>
+    private static VaultInfo Broken(RegisteredVault registered, string? defaultVault, VaultException ex) => new()
+    {
+        VaultName = registered.Name,
+        VaultId = registered.VaultId ?? Guid.Empty,
+        Path = registered.Path,
+        KeyProtector = string.Empty,
+        Pkcs11Library = registered.Pkcs11Library,
+        SoftDeleteRetentionInDays = 0,
+        EnablePurgeProtection = false,
+        IsDefault = string.Equals(defaultVault, registered.Name, StringComparison.OrdinalIgnoreCase),
+        Status = ex.ErrorId switch
+        {
+            "VaultFileNotFound" => VaultStatus.Missing,
+            "VaultSchemaTooNew" => VaultStatus.Unavailable,
+            _ => ex.Kind switch
+            {
+                VaultErrorKind.Damaged or VaultErrorKind.InvalidData => VaultStatus.Damaged,
+                VaultErrorKind.ReadOnly => VaultStatus.ReadOnly,
+                VaultErrorKind.StorageFull => VaultStatus.DiskFull,
+                _ => VaultStatus.Unavailable,
+            },
+        },
+        StatusReason = ex.Message,
+        StatusErrorId = ex.ErrorId,
+    };
 
     public VaultInfo GetVault(string name)
     {
@@ -251,21 +303,38 @@ public sealed class VaultManager
     /// <summary>
     /// Deletes a vault's files (database, -wal, -shm, key file) and forgets it. Refused while purge
     /// protection is on and the vault holds secrets, live or deleted and inside retention.
-    /// Returns false when the vault file was already gone: then only the registration is removed
-    /// (a key file is never deleted without the vault it opens, which may yet be restored).
+    /// When the vault file was already gone, only the registration is removed (a key file is never
+    /// deleted without the vault it opens, which may yet be restored). A vault whose file is damaged
+    /// (VaultDamaged) is refused, unless <paramref name="removeDamaged"/>: then its files and its
+    /// software key file are deleted without the checks, which need a readable file, and without a
+    /// record, since its audit log is in that file.
     /// </summary>
-    public bool RemoveVault(string name, RequestContext? request = null)
+    public VaultRemoval RemoveVault(string name, RequestContext? request = null, bool removeDamaged = false)
     {
         var data = registry.Read();
         var registered = data.Find(name) ?? throw VaultErrors.VaultNotFound(name);
-        var exists = VaultEngine.Exists(registered.Location);
-        if (exists)
+        var removal = VaultRemoval.FileWasMissing;
+        if (VaultEngine.Exists(registered.Location))
         {
-            VaultEngine.Delete(Service(registered, request));
+            try
+            {
+                VaultEngine.Delete(Service(registered, request));
+                removal = VaultRemoval.Removed;
+            }
+            catch (VaultException ex) when (ex.Kind == VaultErrorKind.Damaged)
+            {
+                if (!removeDamaged)
+                {
+                    throw VaultException.Named(ex, registered.Name);
+                }
+
+                VaultEngine.DeleteDamaged(registered.Location);
+                removal = VaultRemoval.DamagedRemoved;
+            }
         }
 
         UnregisterVault(registered.Name);
-        return exists;
+        return removal;
     }
 
     /// <summary>Opens a vault's keyring now (with a token PIN for a PKCS#11 vault, kept for this process).</summary>
@@ -323,7 +392,16 @@ public sealed class VaultManager
                 : null,
             OnTrustedLibrary = library => Pin(registered.Name, r => r with { Pkcs11Library = library }),
         };
-        var vault = engine.Open(registered.Location, caller, request, registered.Name, trust);
+        VaultService vault;
+        try
+        {
+            vault = engine.Open(registered.Location, caller, request, registered.Name, trust);
+        }
+        catch (VaultException ex) when (ex.ForVault is not null)
+        {
+            throw VaultException.Named(ex, registered.Name);
+        }
+
         if (pin && registered.VaultId is null)
         {
             var id = vault.Cached.VaultId;
@@ -344,6 +422,28 @@ public sealed class VaultManager
     /// <remarks>Called inside registry changes too, so it pins nothing (that would change the registry inside its own change).</remarks>
     private VaultInfo ReadInfo(RegisteredVault registered, string? defaultVault) => Describe(Service(registered, null, pin: false), registered, defaultVault);
 
-    private static VaultInfo Describe(VaultService vault, RegisteredVault registered, string? defaultVault) =>
-        vault.Describe(string.Equals(defaultVault, registered.Name, StringComparison.OrdinalIgnoreCase));
+    private static VaultInfo Describe(VaultService vault, RegisteredVault registered, string? defaultVault)
+    {
+        try
+        {
+            return vault.Describe(string.Equals(defaultVault, registered.Name, StringComparison.OrdinalIgnoreCase));
+        }
+        catch (VaultException ex) when (ex.ForVault is not null)
+        {
+            throw VaultException.Named(ex, registered.Name);
+        }
+    }
+}
+
+/// <summary>What <see cref="VaultManager.RemoveVault"/> did.</summary>
+public enum VaultRemoval
+{
+    /// <summary>The vault's files and its key file were deleted, and it was forgotten.</summary>
+    Removed,
+
+    /// <summary>The vault file was already gone: only the registration was removed (a key file beside it is kept).</summary>
+    FileWasMissing,
+
+    /// <summary>The vault file was damaged: it, its -wal and -shm files and its software key file were deleted unchecked and unrecorded.</summary>
+    DamagedRemoved,
 }

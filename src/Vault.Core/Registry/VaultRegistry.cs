@@ -101,18 +101,44 @@ internal sealed class VaultRegistry
     /// <summary>Reads the newest registry under the lock, applies <paramref name="change"/>, and saves what it returns.</summary>
     public T Update<T>(Func<RegistryData, (RegistryData Data, T Result)> change)
     {
-        // Owner-only: the registry says which files this user trusts as vaults (0700, and 0600 below).
-        OwnerOnlyFile.CreateDirectory(Home);
-        using var held = AcquireLock();
-        var (data, result) = change(File.Exists(file) ? Load() : new RegistryData());
-        OwnerOnlyFile.WriteAtomically(file, stream => stream.Write(JsonSerializer.SerializeToUtf8Bytes(data, RegistryJson.Default.RegistryData)));
-        lock (gate)
+        FileStream held;
+        try
         {
-            cache = null;
+            // Owner-only: the registry says which files this user trusts as vaults (0700, and 0600 below).
+            OwnerOnlyFile.CreateDirectory(Home);
+            held = AcquireLock();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw HomeFailure(ex);
         }
 
-        return result;
+        using (held)
+        {
+            var (data, result) = change(File.Exists(file) ? Load() : new RegistryData());
+            try
+            {
+                OwnerOnlyFile.WriteAtomically(file, stream => stream.Write(JsonSerializer.SerializeToUtf8Bytes(data, RegistryJson.Default.RegistryData)));
+            }
+            catch (VaultException ex) when (ex.Kind is VaultErrorKind.ReadOnly or VaultErrorKind.StorageFull)
+            {
+                throw ex.Kind == VaultErrorKind.ReadOnly ? VaultErrors.VaultHomeReadOnly(Home, ex) : VaultErrors.VaultHomeDiskFull(Home, ex);
+            }
+
+            lock (gate)
+            {
+                cache = null;
+            }
+
+            return result;
+        }
     }
+
+    /// <summary>The Vault home that cannot be written, as the core's error (a read-only folder or file system, a full disk).</summary>
+    private VaultException HomeFailure(Exception ex) =>
+        FileFailure.IsDiskFull(ex) ? VaultErrors.VaultHomeDiskFull(Home, ex)
+        : FileFailure.IsReadOnly(ex) ? VaultErrors.VaultHomeReadOnly(Home, ex)
+        : VaultErrors.OutputWriteFailed(lockFile, ex.Message);
 
     private RegistryData Load()
     {
@@ -136,8 +162,9 @@ internal sealed class VaultRegistry
 
                 return new FileStream(lockFile, options);
             }
-            catch (IOException) when (DateTime.UtcNow < deadline)
+            catch (IOException ex) when (DateTime.UtcNow < deadline && !FileFailure.IsReadOnly(ex) && !FileFailure.IsDiskFull(ex) && !FileFailure.IsMissingFolder(ex))
             {
+                // Another session holds the lock; a read-only or full home will not get better by waiting.
                 Thread.Sleep(Random.Shared.Next(5, 25));
             }
         }

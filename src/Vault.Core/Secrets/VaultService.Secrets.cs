@@ -344,7 +344,7 @@ public sealed partial class VaultService
         {
             if (window < TimeSpan.Zero)
             {
-                throw VaultErrors.InvalidAuditQuery("ExpiringWithin", $"it must be zero or more; {window} was given.");
+                throw VaultErrors.InvalidExpiringWithin(window);
             }
 
             return SecretVisibility();

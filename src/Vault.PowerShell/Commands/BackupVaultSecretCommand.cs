@@ -24,6 +24,11 @@ public sealed class BackupVaultSecretCommand : VaultSecretCmdlet
     {
         var vault = OpenSecretVault();
         var path = ResolvePath(OutputFile);
+        if (!OutputFolderExists(path))
+        {
+            return;
+        }
+
         if (!ShouldProcess(VaultSecretId.Format(vault.VaultName, Name), $"Back up secret to '{path}'"))
         {
             return;

@@ -48,6 +48,11 @@ public sealed class ExportVaultAuditLogCommand : VaultCmdlet
         var vault = OpenVault(VaultName);
         var path = ResolvePath(Path);
         var format = Enum.Parse<AuditExportFormat>(Format, ignoreCase: true);
+        if (!OutputFolderExists(path, "-Path"))
+        {
+            return;
+        }
+
         if (!ShouldProcess(vault.VaultName, $"Export the audit log as {format} to '{path}'"))
         {
             return;

@@ -31,6 +31,11 @@ public sealed class ExportVaultKeyringCommand : VaultCmdlet
     {
         var vault = OpenVault(VaultName);
         var path = ResolvePath(OutputFile);
+        if (!OutputFolderExists(path))
+        {
+            return;
+        }
+
         if (!ShouldProcess(vault.VaultName, $"Export the keyring to '{path}'"))
         {
             return;

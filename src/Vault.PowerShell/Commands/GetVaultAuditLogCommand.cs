@@ -29,10 +29,13 @@ public sealed class GetVaultAuditLogCommand : VaultCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int Last { get; set; }
 
-    /// <summary>Only the records of this caller, by name or id (uid:1000, a SID).</summary>
+    /// <summary>
+    /// Only the records of this caller, by name or id (uid:1000, a SID): the records' CallerName or
+    /// CallerId. -PrincipalName, its name before, still works.
+    /// </summary>
     [Parameter]
-    [Alias("PrincipalId")]
-    public string? PrincipalName { get; set; }
+    [Alias("PrincipalName", "PrincipalId", "CallerId")]
+    public string? CallerName { get; set; }
 
     /// <summary>Only records of this operation (SecretGet, SecretSet...).</summary>
     [Parameter]
@@ -59,7 +62,7 @@ public sealed class GetVaultAuditLogCommand : VaultCmdlet
         foreach (var record in vault.GetAuditLog(AuditQueries.From(MyInvocation.BoundParameters, Start, End) with
         {
             Last = Bound(nameof(Last)) ? Last : null,
-            PrincipalName = PrincipalName,
+            PrincipalName = CallerName,
             OperationName = OperationName,
             SecretName = SecretName,
             ResultType = Bound(nameof(ResultType)) ? ResultType : null,

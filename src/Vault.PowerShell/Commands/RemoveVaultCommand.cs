@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Vault.Core;
 
 namespace Vault.PowerShell.Commands;
 
@@ -13,7 +14,7 @@ public sealed class RemoveVaultCommand : VaultCmdlet
     [ArgumentCompleter(typeof(Completion.VaultNameCompleter))]
     public string Name { get; set; } = string.Empty;
 
-    /// <summary>Deletes without asking for confirmation.</summary>
+    /// <summary>Deletes without asking for confirmation; also deletes a vault whose file is damaged (VaultDamaged), unchecked.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
@@ -24,9 +25,14 @@ public sealed class RemoveVaultCommand : VaultCmdlet
         {
             Try(() =>
             {
-                if (!Manager.RemoveVault(Name, Request))
+                switch (Manager.RemoveVault(Name, Request, removeDamaged: Force))
                 {
-                    WriteWarning($"The file of vault '{Name}' was not found, so only its registration was removed. A key file beside where the vault was is left in place.");
+                    case VaultRemoval.FileWasMissing:
+                        WriteWarning($"The file of vault '{Name}' was not found, so only its registration was removed. A key file beside where the vault was is left in place.");
+                        break;
+                    case VaultRemoval.DamagedRemoved:
+                        WriteWarning($"The file of vault '{Name}' was damaged: it and its key file were deleted without the checks that need a readable file (purge protection, your role), and without an audit record, since its log was in that file.");
+                        break;
                 }
             });
         }

@@ -5,6 +5,8 @@ namespace Vault.Core.Storage.Sqlite;
 /// <summary>Vaults that are one SQLite file each: made, opened (and migrated), read, deleted.</summary>
 internal sealed class SqliteStorage : IVaultStorage
 {
+    private const int NotADatabase = 26;
+
     public static SqliteStorage Instance { get; } = new();
 
     private SqliteStorage()
@@ -41,9 +43,17 @@ internal sealed class SqliteStorage : IVaultStorage
         {
             throw VaultErrors.VaultFileExists(path);
         }
+        catch (Exception ex) when (FileFailure.IsReadOnly(ex))
+        {
+            throw VaultErrors.VaultReadOnly(location.Address, inner: ex);
+        }
+        catch (Exception ex) when (FileFailure.IsDiskFull(ex))
+        {
+            throw VaultErrors.VaultDiskFull(location.Address, inner: ex);
+        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            // A missing or unwritable folder: the core's error, not the file system's.
+            // A missing folder, or another refusal: the core's error, not the file system's.
             throw VaultErrors.VaultStorageFailed(location.Address, ex);
         }
 
@@ -96,6 +106,12 @@ internal sealed class SqliteStorage : IVaultStorage
 
             return SqliteSettingsStore.Read(connection, null, version);
         }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == NotADatabase)
+        {
+            // Register-Vault on a file that was never a vault; a registered vault's file that SQLite
+            // cannot read any more is damaged (SqliteErrors).
+            throw VaultErrors.NotAVaultFile(location.Address, ex);
+        }
         catch (Exception ex)
         {
             throw Translate(ex, location);
@@ -117,6 +133,8 @@ internal sealed class SqliteStorage : IVaultStorage
         SqliteException sqlite => SqliteErrors.Translate(sqlite, location),
         // An empty or malformed settings row: the file is a database, but not a vault.
         InvalidDataException or FormatException => VaultErrors.NotAVaultFile(location.Address, ex),
+        _ when FileFailure.IsReadOnly(ex) => VaultErrors.VaultReadOnly(location.Address, inner: ex),
+        _ when FileFailure.IsDiskFull(ex) => VaultErrors.VaultDiskFull(location.Address, inner: ex),
         _ => ex,
     };
 }
