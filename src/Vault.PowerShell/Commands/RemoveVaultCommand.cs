@@ -18,17 +18,14 @@ public sealed class RemoveVaultCommand : VaultCmdlet
     public SwitchParameter Force { get; set; }
 
     /// <inheritdoc />
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Try(() =>
     {
-        if (ShouldProcess(Name, "Remove vault and delete its files (its software key file too), with every secret in it", Force))
+        // Before -WhatIf reports: a vault that is not registered is VaultNotFound, as the removal would say.
+        var name = Manager.RegisteredName(Name);
+        if (ShouldProcess(name, "Remove vault and delete its files (its software key file too), with every secret in it", Force)
+            && !Manager.RemoveVault(name, Request))
         {
-            Try(() =>
-            {
-                if (!Manager.RemoveVault(Name, Request))
-                {
-                    WriteWarning($"The file of vault '{Name}' was not found, so only its registration was removed. A key file beside where the vault was is left in place.");
-                }
-            });
+            WriteWarning($"The file of vault '{name}' was not found, so only its registration was removed. A key file beside where the vault was is left in place.");
         }
-    }
+    });
 }
