@@ -287,16 +287,20 @@ public sealed partial class VaultService
 
     /// <summary>
     /// Principals a role-assignment command may name, for tab completion: the caller, and, when the
-    /// caller may read role assignments, every principal assigned a role in this vault (its name, or
-    /// its id where it has none). Completion: nothing is recorded and no keyring is opened.
+    /// caller may read role assignments, every principal assigned a role in this vault by its name
+    /// (with <paramref name="withIds"/>, by its id where it has no name). Completion: nothing is
+    /// recorded and no keyring is opened.
     /// </summary>
-    public IReadOnlyList<string> CompletePrincipalNames()
+    public IReadOnlyList<string> CompletePrincipalNames(bool withIds)
     {
         var names = new List<string> { Caller.Principal.Name };
         var access = vault.Roles(VaultName);
         if (access.Decider.Decide(Caller, VaultActions.RoleAssignmentRead, RbacScope.Root).Allowed)
         {
-            names.AddRange(access.Assignments.Select(a => a.PrincipalName ?? a.PrincipalId));
+            // An id this computer could not name is stored as its own name: it is an id all the same.
+            names.AddRange(access.Assignments
+                .Where(a => withIds || (a.PrincipalName is not null && !string.Equals(a.PrincipalName, a.PrincipalId, StringComparison.OrdinalIgnoreCase)))
+                .Select(a => a.PrincipalName ?? a.PrincipalId));
         }
 
         return names.Distinct(StringComparer.OrdinalIgnoreCase).ToList();

@@ -57,12 +57,12 @@ public sealed class BackupVaultSecretCommand : VaultSecretCmdlet
         seen.Add(id);
         var name = vault.FindSecretFor(SecretChange.Backup, Name);
         var path = ParameterSetName == ToFolder ? Path.Combine(ResolvePath(OutputFolder), FileName(vault.VaultName, name)) : ResolvePath(OutputFile);
-        if (!CanWriteOutput(path, Force, ParameterSetName == ToFolder ? "-OutputFolder" : "-OutputFile"))
+        if (!ShouldProcess(VaultSecretId.Format(vault.VaultName, name), $"Back up secret to '{path}'"))
         {
             return;
         }
 
-        if (!ShouldProcess(VaultSecretId.Format(vault.VaultName, name), $"Back up secret to '{path}'"))
+        if (!CanWriteOutput(path, Force, ParameterSetName == ToFolder ? "-OutputFolder" : "-OutputFile"))
         {
             return;
         }

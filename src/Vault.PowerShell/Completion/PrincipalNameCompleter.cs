@@ -7,7 +7,8 @@ namespace Vault.PowerShell.Completion;
 
 /// <summary>
 /// Completes principal names: the current user, and the principals assigned a role in the vault named
-/// by -VaultName (or the default vault) where the caller may read assignments. Cheap: no account
+/// by -VaultName (or the default vault) where the caller may read assignments (by id too, except for
+/// New-VaultRoleAssignment, whose -PrincipalName is a name). Cheap: no account
 /// database is enumerated, no keyring is opened, and no audit record is written.
 /// </summary>
 public sealed class PrincipalNameCompleter : IArgumentCompleter
@@ -19,7 +20,9 @@ public sealed class PrincipalNameCompleter : IArgumentCompleter
         IEnumerable<string> names;
         try
         {
-            names = VaultManager.ForCurrentUser().Open(fakeBoundParameters["VaultName"] as string).CompletePrincipalNames();
+            // New-VaultRoleAssignment -PrincipalName takes a name this computer knows; the others take an id too.
+            var withIds = !string.Equals(commandName, "New-VaultRoleAssignment", StringComparison.OrdinalIgnoreCase);
+            names = VaultManager.ForCurrentUser().Open(fakeBoundParameters["VaultName"] as string).CompletePrincipalNames(withIds);
         }
         catch (Exception)
         {
