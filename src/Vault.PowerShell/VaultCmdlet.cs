@@ -114,7 +114,9 @@ public abstract class VaultCmdlet : PSCmdlet
             ThrowTerminatingError(new ErrorRecord(
                 new InvalidOperationException(
                     $"{MyInvocation.MyCommand.Name} asks for confirmation before it acts on '{target}' ({action}), and this session cannot ask: {ex.Message} "
-                    + $"Add -Force to go ahead without asking (-WhatIf still only reports, and an explicit -Confirm still asks).", ex),
+                    + (force
+                        ? "Leave out -Confirm: with -Force the command goes ahead without asking."
+                        : "Add -Force to go ahead without asking (-WhatIf still only reports, and an explicit -Confirm still asks)."), ex),
                 "ConfirmationNotPossible", ErrorCategory.InvalidOperation, target));
             throw;
         }
