@@ -64,7 +64,7 @@ public sealed class VaultEngine
     /// Makes a vault at <paramref name="location"/>: its storage, its root key where
     /// <paramref name="keyProtector"/> says, the first keyring term, and <paramref name="caller"/> as
     /// its Vault Administrator at <c>/</c>, all with the creation's audit record or none of it. A
-    /// PIN given for a PKCS#11 token unlocks the new vault in this process, as Unlock-Vault would.
+    /// PKCS#11 vault is left unlocked in this process, whether its PIN was given or came from the environment.
     /// </summary>
     public VaultService Create(VaultLocation location, string name, int retentionDays, bool purgeProtection, KeyProtectorOptions keyProtector, CallerContext caller, RequestContext? request = null)
     {
@@ -124,15 +124,22 @@ public sealed class VaultEngine
             Pkcs11Libraries = keyProtector.IsPkcs11 ? [System.IO.Path.GetFullPath(keyProtector.Pkcs11Library!)] : [],
         };
         var service = Open(location, caller, request, name, trust);
-        if (KeyProtectors.PinBytes(keyProtector.Pin) is { } pin)
+        if (keyProtector.IsPkcs11)
         {
+            // The PIN that made the root key unlocks the vault, whether -Pin or $env:VAULT_PKCS11_PIN
+            // gave it: a given one is kept for this process, as Unlock-Vault keeps it; the variable's
+            // is read again whenever the token needs it, as for any command.
+            var pin = KeyProtectors.PinBytes(keyProtector.Pin);
             try
             {
                 service.Cached.Unlock(new Opener(name, trust), pin);
             }
             finally
             {
-                CryptographicOperations.ZeroMemory(pin);
+                if (pin is not null)
+                {
+                    CryptographicOperations.ZeroMemory(pin);
+                }
             }
         }
 

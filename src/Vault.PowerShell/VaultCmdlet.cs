@@ -130,7 +130,23 @@ public abstract class VaultCmdlet : PSCmdlet
             return true;
         }
 
-        return ShouldProcess(target, action);
+        try
+        {
+            return ShouldProcess(target, action);
+        }
+        catch (Exception ex) when (ex is PSInvalidOperationException or System.Management.Automation.Host.HostException)
+        {
+            // A session that cannot ask (pwsh -NonInteractive, a runbook) would otherwise stop with the
+            // host's words, which name no way forward: name the switch that goes ahead without asking.
+            ThrowTerminatingError(new ErrorRecord(
+                new InvalidOperationException(
+                    $"{MyInvocation.MyCommand.Name} asks for confirmation before it acts on '{target}' ({action}), and this session cannot ask: {ex.Message} "
+                    + (force
+                        ? "Leave out -Confirm: with -Force the command goes ahead without asking."
+                        : "Add -Force to go ahead without asking (-WhatIf still only reports, and an explicit -Confirm still asks)."), ex),
+                "ConfirmationNotPossible", ErrorCategory.InvalidOperation, target));
+            throw;
+        }
     }
 
     private bool WhatIfRequested =>

@@ -176,7 +176,11 @@ public sealed class SecretTests : IDisposable
         Assert.Equal("Secret 'other' was not found in vault 'app'.", notFound.Message);
         var noVersion = Throws(() => vault.GetSecret("db", "0123456789abcdef0123456789abcdef"), "SecretVersionNotFound");
         Assert.Contains("-IncludeVersions", noVersion.Message);
-        Throws(() => vault.GetSecret("db", "0123456789ABCDEF0123456789ABCDEF"), "InvalidSecretVersion");
+        // Versions compare case-insensitively, as names do: upper case is the same (unknown) version.
+        Assert.Contains("0123456789abcdef0123456789abcdef", Throws(() => vault.GetSecret("db", "0123456789ABCDEF0123456789ABCDEF"), "SecretVersionNotFound").Message);
+        var latest = vault.GetSecretProperties("db").Version;
+        Assert.Equal(latest, vault.GetSecret("db", latest.ToUpperInvariant()).Version);
+        Throws(() => vault.GetSecret("db", "G123456789ABCDEF0123456789ABCDEF"), "InvalidSecretVersion");
         Throws(() => vault.ListVersions("other").ToList(), "SecretNotFound");
     }
 

@@ -51,4 +51,56 @@ public sealed class CompletionTests : IDisposable
         Assert.Equal(["Database", "DbReadOnly"], Complete("Get-VaultSecret -VaultName locked-vault -Name D"));
         shell.Fails("Get-VaultSecret locked-vault Database", "KeyProtectorUnavailable", terminating: true);
     }
+
+    [Fact]
+    public void VersionsCompleteNewestFirstForTheSecretAlreadyTyped()
+    {
+        shell.Run("Set-VaultSecret web-vault Database 'v2'; Set-VaultSecret web-vault Database 'v3'").Succeeded();
+        var versions = shell.Run("(Get-VaultSecret web-vault Database -IncludeVersions).Version").Succeeded().Output.Select(o => o.ToString()).ToList();
+        Assert.Equal(3, versions.Count);
+
+        Assert.Equal(versions, Complete("Get-VaultSecret -VaultName web-vault -Name Database -Version "));
+        Assert.Equal(versions, Complete("Get-VaultSecret web-vault database -Version "));
+        Assert.Equal(versions, Complete("Update-VaultSecret web-vault Database -Version "));
+        // A prefix in either case; the default vault when -VaultName is left out.
+        var oldest = versions[^1];
+        Assert.Contains(oldest, Complete($"Get-VaultSecret -VaultName web-vault -Name Database -Version {oldest[..6].ToUpperInvariant()}"));
+        Assert.All(Complete($"Get-VaultSecret -VaultName web-vault -Name Database -Version {oldest[..6]}"), v => Assert.StartsWith(oldest[..6], v));
+        var dusty = shell.Run("(Get-VaultSecret app-vault Dusty -IncludeVersions).Version").Succeeded().Single().ToString();
+        Assert.Equal([dusty], Complete("Get-VaultSecret -Name Dusty -Version "));
+
+        // Nothing for a secret that is not there, a deleted one, or no -Name yet.
+        Assert.Empty(Complete("Get-VaultSecret -VaultName web-vault -Name Nope -Version "));
+        Assert.Empty(Complete("Get-VaultSecret -VaultName web-vault -Name Deleted-One -Version "));
+        Assert.Empty(Complete("Update-VaultSecret -VaultName web-vault -Version "));
+    }
+
+    [Fact]
+    public void RoleNamesCompleteWhereverARoleIsNamed()
+    {
+        shell.Run("New-VaultRoleDefinition web-vault -Name 'Web Reader' -DataActions 'Vault/vault/read/action' | Out-Null").Succeeded();
+        Assert.Equal(["'Vault Reader'"], Complete("Get-VaultRoleDefinition -VaultName web-vault -Name 'Vault R"));
+        Assert.Contains("'Web Reader'", Complete("Get-VaultRoleAssignment -VaultName web-vault -RoleDefinitionName "));
+        Assert.Contains("'Web Reader'", Complete("Remove-VaultRoleAssignment -VaultName web-vault -RoleDefinitionName W"));
+        // Only a custom role can be removed, so only custom roles are offered.
+        Assert.Equal(["'Web Reader'"], Complete("Remove-VaultRoleDefinition -VaultName web-vault -Name "));
+    }
+
+    [Fact]
+    public void PrincipalsCompleteFromTheCallerAndTheVaultsAssignments()
+    {
+        var me = shell.Run("(Get-VaultContext).PrincipalName").Succeeded().Single().ToString();
+        shell.Run("New-VaultRoleAssignment web-vault 'Vault Reader' -PrincipalId uid:4321 | Out-Null").Succeeded();
+
+        Assert.Equal(["uid:4321"], Complete("Remove-VaultRoleAssignment -VaultName web-vault -RoleDefinitionName 'Vault Reader' -PrincipalName uid"));
+        var forTest = Complete("Test-VaultAccess -VaultName web-vault -Action Vault/vault/read/action -PrincipalName ");
+        Assert.Contains(me, forTest);
+        Assert.Contains("uid:4321", forTest);
+        Assert.Contains("uid:4321", Complete("Get-VaultRoleAssignment -VaultName web-vault -PrincipalName "));
+        // New-VaultRoleAssignment -PrincipalName takes a name the computer knows: an id is not offered there.
+        var forNew = Complete("New-VaultRoleAssignment -VaultName web-vault -RoleDefinitionName 'Vault Reader' -PrincipalName ");
+        Assert.Contains(me, forNew);
+        Assert.DoesNotContain("uid:4321", forNew);
+        Assert.Equal([me], Complete($"New-VaultRoleAssignment -VaultName web-vault -RoleDefinitionName 'Vault Reader' -PrincipalName {me[..1]}"));
+    }
 }

@@ -44,6 +44,24 @@ public sealed class HsmCmdletTests : IDisposable
     }
 
     [Fact]
+    public void NewVaultWithThePinFromTheEnvironmentIsUnlockedAsWithPin()
+    {
+        Environment.SetEnvironmentVariable("VAULT_PKCS11_PIN", SoftHsmTokens.Pin);
+        var info = shell.Run("New-Vault -Name env-vault @hsm").Succeeded().Single();
+        Assert.True(Prop<bool>(info, "Unlocked"));
+        Assert.True(Prop<bool>(shell.Run("Get-Vault env-vault").Succeeded().Single(), "Unlocked"));
+
+        // Held, not kept: the keyring is in this session, and the variable is read again after Lock-Vault.
+        Environment.SetEnvironmentVariable("VAULT_PKCS11_PIN", null);
+        shell.Run("Set-VaultSecret env-vault db 'env-made'").Succeeded();
+        shell.Run("Lock-Vault env-vault").Succeeded();
+        shell.Fails("Get-VaultSecret env-vault db", "KeyProtectorLocked", terminating: true);
+        Environment.SetEnvironmentVariable("VAULT_PKCS11_PIN", SoftHsmTokens.Pin);
+        Assert.Equal("env-made", shell.Run("Get-VaultSecret env-vault db -AsPlainText").Succeeded().Single().BaseObject);
+        VaultFiles.AssertNoPlaintext(shell.Home, ["env-made", SoftHsmTokens.Pin]);
+    }
+
+    [Fact]
     public void ALockedVaultSaysHowToUnlockItAndEachWayWorks()
     {
         NewHsmVault("lock-vault");

@@ -89,6 +89,115 @@ public sealed class ShouldProcessTests : IDisposable
         Assert.Equal(before, State());
     }
 
+    /// <summary>Changes to something that is not there (or may not be changed), with the error the change itself gives.</summary>
+    public static TheoryData<string, string> ChangesToWhatIsNotThere => new()
+    {
+        { "Set-VaultSecret -VaultName no-vault -Name db -SecretValue 'v2'", "VaultNotFound" },
+        { "Update-VaultSecret -VaultName sp-vault -Name missing -Enable $false", "SecretNotFound" },
+        { "Update-VaultSecret -VaultName sp-vault -Name gone -Enable $false", "SecretNotFound" },
+        { "Update-VaultSecret -VaultName sp-vault -Name db -Version 0123456789ABCDEF0123456789ABCDEF -Enable $false", "SecretVersionNotFound" },
+        { "Remove-VaultSecret -VaultName sp-vault -Name missing", "SecretNotFound" },
+        { "Remove-VaultSecret -VaultName sp-vault -Name missing -Force", "SecretNotFound" },
+        { "Remove-VaultSecret -VaultName no-vault -Name db -Force", "VaultNotFound" },
+        { "Remove-VaultSecret -VaultName sp-vault -Name db -InRemovedState -Force", "SecretNotFound" },
+        { "Undo-VaultSecretRemoval -VaultName sp-vault -Name db", "SecretNotFound" },
+        { "Undo-VaultSecretRemoval -VaultName sp-vault -Name missing", "SecretNotFound" },
+        { "Backup-VaultSecret -VaultName sp-vault -Name missing -OutputFile (Join-Path $env:VAULT_HOME 'missing.blob')", "SecretNotFound" },
+        { "Backup-VaultSecret -VaultName sp-vault -Name gone -OutputFolder $env:VAULT_HOME", "SecretNotFound" },
+        { "Restore-VaultSecret -VaultName no-vault -InputFile (Join-Path $env:VAULT_HOME 'ready.blob')", "VaultNotFound" },
+        { "Restore-VaultSecret -VaultName sp-vault -InputFile (Join-Path $env:VAULT_HOME 'missing.blob')", "BackupFileNotFound" },
+        { "Remove-Vault -Name no-vault", "VaultNotFound" },
+        { "Remove-Vault -Name no-vault -Force", "VaultNotFound" },
+        { "Update-Vault -Name no-vault -SoftDeleteRetentionInDays 10", "VaultNotFound" },
+        { "Update-Vault -Name sp-vault -SoftDeleteRetentionInDays 5", "InvalidVaultAttribute" },
+        { "Set-VaultDefault -Name no-vault", "VaultNotFound" },
+        { "Unregister-Vault -Name no-vault", "VaultNotFound" },
+        { "Register-Vault -Path (Join-Path $env:VAULT_HOME 'missing.vault')", "VaultFileNotFound" },
+        { "Invoke-VaultKeyRotation -VaultName no-vault -ReencryptSecrets -Force", "VaultNotFound" },
+        { "Set-VaultKeyProtector -VaultName no-vault -KeyProtector Pkcs11 -Pkcs11Library /usr/lib/softhsm/libsofthsm2.so -TokenLabel any -Force", "VaultNotFound" },
+        { "Export-VaultKeyring -VaultName no-vault -OutputFile (Join-Path $env:VAULT_HOME 'keyring.bin') -Password (ConvertTo-SecureString 'long password' -AsPlainText -Force)", "VaultNotFound" },
+        { "Import-VaultKeyring -VaultName sp-vault -InputFile (Join-Path $env:VAULT_HOME 'missing.keyring') -Password (ConvertTo-SecureString 'long password' -AsPlainText -Force) -Force", "KeyringFileNotFound" },
+        { "New-VaultRoleDefinition -VaultName no-vault -Name 'New Role' -DataActions 'Vault/vault/read/action'", "VaultNotFound" },
+        { "Remove-VaultRoleDefinition -VaultName sp-vault -Name 'No Such Role' -Force", "RoleDefinitionNotFound" },
+        { "Remove-VaultRoleDefinition -VaultName sp-vault -Name 'Vault Reader' -Force", "BuiltInRoleReadOnly" },
+        { "New-VaultRoleAssignment -VaultName sp-vault -RoleDefinitionName 'No Such Role' -PrincipalId uid:4321", "RoleDefinitionNotFound" },
+        { "Remove-VaultRoleAssignment -VaultName sp-vault -RoleDefinitionName 'Vault Reader' -PrincipalName uid:999 -Force", "RoleAssignmentNotFound" },
+    };
+
+    /// <summary>How a command line ended: the error's full id, and whether it stopped the command.</summary>
+    private (string Id, bool Terminating, string HostText) Failure(string command)
+    {
+        var result = shell.Run($"try {{ {command} }} catch {{ 'TERMINATING'; $_ }}");
+        if (result.Output.Count >= 2 && "TERMINATING".Equals(result.Output[^2]?.BaseObject))
+        {
+            return (((System.Management.Automation.ErrorRecord)result.Output[^1].BaseObject).FullyQualifiedErrorId, true, result.HostText);
+        }
+
+        Assert.Empty(result.Output);
+        return (Assert.Single(result.Errors).FullyQualifiedErrorId, false, result.HostText);
+    }
+
+    [Theory]
+    [MemberData(nameof(ChangesToWhatIsNotThere))]
+    public void WhatIfOnWhatIsNotThereGivesTheErrorTheChangeGivesAndNoWhatIfLine(string command, string errorId)
+    {
+        Prepare();
+        var before = State();
+        var real = Failure(command);
+        Assert.StartsWith(errorId + ",Vault.PowerShell.Commands.", real.Id);
+        Assert.Equal(before, State());
+
+        var whatIf = Failure(command + " -WhatIf");
+        Assert.Equal(real.Id, whatIf.Id);
+        Assert.Equal(real.Terminating, whatIf.Terminating);
+        Assert.DoesNotContain("What if:", whatIf.HostText);
+        Assert.Equal(before, State());
+
+        // Nor is anyone asked to confirm what cannot be done.
+        Assert.Equal(real.Id, Failure(command + " -Confirm").Id);
+        Assert.Empty(shell.Host.Prompts);
+    }
+
+    [Fact]
+    public void WhatIfOnMissingThingsShowsNoWhatIfLineInARealPwsh()
+    {
+        var result = PwshProcess.Command(shell.Home, """
+            $ErrorActionPreference = 'Continue'
+            Remove-VaultSecret sp-vault missing -WhatIf -ErrorVariable e1 2>$null; "E1=$($e1[0].FullyQualifiedErrorId)"
+            Remove-Vault no-vault -WhatIf -ErrorVariable e2 2>$null; "E2=$($e2[0].FullyQualifiedErrorId)"
+            Update-VaultSecret sp-vault db -Version 0123456789abcdef0123456789abcdef -Enable $false -WhatIf -ErrorVariable e3 2>$null; "E3=$($e3[0].FullyQualifiedErrorId)"
+            Remove-VaultSecret sp-vault db -WhatIf
+            """);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("E1=SecretNotFound,Vault.PowerShell.Commands.RemoveVaultSecretCommand", result.Stdout);
+        Assert.Contains("E2=VaultNotFound,Vault.PowerShell.Commands.RemoveVaultCommand", result.Stdout);
+        Assert.Contains("E3=SecretVersionNotFound,Vault.PowerShell.Commands.UpdateVaultSecretCommand", result.Stdout);
+        // Only the one that would work says what it would do.
+        var whatIfs = result.Stdout.Split('\n').Where(l => l.StartsWith("What if:", StringComparison.Ordinal)).ToList();
+        Assert.Contains("\"vault://sp-vault/secrets/db\"", Assert.Single(whatIfs));
+    }
+
+    [Fact]
+    public void ASessionThatCannotAskIsToldWhichSwitchGoesAhead()
+    {
+        // The README's runbook line, under pwsh -NonInteractive: the prompt cannot be shown, and -Force is named.
+        var refused = PwshProcess.Command(shell.Home, """
+            try { Invoke-VaultKeyRotation -VaultName sp-vault -ReencryptSecrets } catch { "ID=$($_.FullyQualifiedErrorId)"; "MESSAGE=$($_.Exception.Message)" }
+            "TERMS=$((Get-Vault sp-vault).KeyringTerms)"
+            try { Remove-VaultSecret sp-vault db } catch { "ID=$($_.FullyQualifiedErrorId)" }
+            """);
+        Assert.True(refused.ExitCode == 0, refused.Stderr);
+        Assert.Contains("ID=ConfirmationNotPossible,Vault.PowerShell.Commands.InvokeVaultKeyRotationCommand", refused.Stdout);
+        Assert.Contains("ID=ConfirmationNotPossible,Vault.PowerShell.Commands.RemoveVaultSecretCommand", refused.Stdout);
+        Assert.Contains("Add -Force", refused.Stdout);
+        Assert.Contains("TERMS=1", refused.Stdout);
+
+        var forced = PwshProcess.Command(shell.Home, "Invoke-VaultKeyRotation -VaultName sp-vault -ReencryptSecrets -Force; \"TERMS=$((Get-Vault sp-vault).KeyringTerms)\"; Get-VaultSecret sp-vault db -AsPlainText");
+        Assert.True(forced.ExitCode == 0, forced.Stderr);
+        Assert.Contains("TERMS=2", forced.Stdout);
+        Assert.Contains("v1", forced.Stdout);
+    }
+
     [Fact]
     public void RemovingASecretAsksUnlessForced()
     {

@@ -8,7 +8,8 @@
 #   and, where the cmdlet has it, with -Force;
 # - that a command asks is seen from a runspace of its own with no host UI (Invoke-WithoutHost), as
 #   in a scheduled job: there PowerShell cannot show the prompt, reports it as a
-#   HostFunctionNotImplemented error that quotes it, and the command does nothing, which is what
+#   HostFunctionNotImplemented error that quotes it (ConfirmationNotPossible, which names the switch
+#   that goes ahead, for a cmdlet with -Force), and the command does nothing, which is what
 #   answering "No" does. No test here ever shows a prompt in the console running Pester.
 # The what-if text goes to the host, not to a stream, so it is read from a transcript.
 
@@ -64,7 +65,7 @@ Describe 'Vault ShouldProcess' {
         }
 
         # Runs a command line in a runspace of its own, with no host UI, and the module imported.
-        # A confirmation prompt there becomes a HostFunctionNotImplemented error that quotes it.
+        # A confirmation prompt there becomes a HostFunctionNotImplemented (or ConfirmationNotPossible) error that quotes it.
         function Invoke-WithoutHost {
             param([Parameter(Mandatory)][string] $Script)
             $shell = [powershell]::Create()
@@ -117,7 +118,7 @@ Describe 'Vault ShouldProcess' {
             $result = Invoke-WithoutHost "$Command -Confirm"
 
             $result.Errors | Should -HaveCount 1
-            $result.Errors[0].FullyQualifiedErrorId | Should -BeLikeExactly 'HostFunctionNotImplemented,Vault.PowerShell.Commands.*'
+            $result.Errors[0].FullyQualifiedErrorId | Should -MatchExactly '^(HostFunctionNotImplemented|ConfirmationNotPossible),Vault\.PowerShell\.Commands\.'
             $result.Errors[0].Exception.Message | Should -BeLikeExactly '*Performing the operation*'
             $result.Output | Should -BeNullOrEmpty
             Get-VaultState | Should -BeExactly $before
@@ -141,8 +142,8 @@ Describe 'Vault ShouldProcess' {
     It 'Remove-VaultSecret asks unless forced' {
         $asked = Invoke-WithoutHost 'Remove-VaultSecret sp-vault db'
         $asked.Errors | Should -HaveCount 1
-        $asked.Errors[0].FullyQualifiedErrorId | Should -BeExactly 'HostFunctionNotImplemented,Vault.PowerShell.Commands.RemoveVaultSecretCommand'
-        $asked.Errors[0].Exception.Message | Should -BeLikeExactly '*vault://sp-vault/secrets/db*'
+        $asked.Errors[0].FullyQualifiedErrorId | Should -BeExactly 'ConfirmationNotPossible,Vault.PowerShell.Commands.RemoveVaultSecretCommand'
+        $asked.Errors[0].Exception.Message | Should -BeLikeExactly '*vault://sp-vault/secrets/db*Add -Force*'
         Get-VaultSecret sp-vault | Should -HaveCount 1
 
         # The xunit test answers "Yes" here; -Confirm:$false is that answer given in advance.
@@ -162,7 +163,8 @@ Describe 'Vault ShouldProcess' {
     It '-Force with an explicit -Confirm still asks' {
         $asked = Invoke-WithoutHost 'Remove-Vault sp-vault -Force -Confirm'
         $asked.Errors | Should -HaveCount 1
-        $asked.Errors[0].FullyQualifiedErrorId | Should -BeExactly 'HostFunctionNotImplemented,Vault.PowerShell.Commands.RemoveVaultCommand'
+        $asked.Errors[0].FullyQualifiedErrorId | Should -BeExactly 'ConfirmationNotPossible,Vault.PowerShell.Commands.RemoveVaultCommand'
+        $asked.Errors[0].Exception.Message | Should -BeLikeExactly '*Leave out -Confirm*'
         Get-Vault | Should -HaveCount 1
 
         Remove-Vault sp-vault -Force -Confirm:$false

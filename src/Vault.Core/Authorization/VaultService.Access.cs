@@ -118,6 +118,35 @@ public sealed partial class VaultService
         op.State.Roles();
     });
 
+    /// <summary>
+    /// What <see cref="RemoveRoleDefinition"/> checks before it acts, without acting: the caller's role
+    /// for it, then a custom role of that name (a built-in one is BuiltInRoleReadOnly). -WhatIf runs it
+    /// first; a failure is recorded as the removal's would be, a success not at all. Returns the name as stored.
+    /// </summary>
+    public string FindRoleDefinitionForRemoval(string name) =>
+        Run(Operation(AuditOperations.RoleDefinitionDelete).Property("role", name).Requires(VaultActions.RoleDefinitionDelete).RecordFailureOnly(), _ =>
+        {
+            if (BuiltInRoles.Find(name) is { } builtIn)
+            {
+                throw VaultErrors.BuiltInRoleReadOnly(builtIn.Name);
+            }
+
+            var role = FindRole(name);
+            return role.Name;
+        });
+
+    /// <summary>
+    /// What <see cref="NewRoleAssignment"/> checks before it acts, without acting: the caller's role for
+    /// it, the scope, and the role to give. -WhatIf runs it first; a failure is recorded as the assignment's would be.
+    /// </summary>
+    public string FindRoleForAssignment(string roleName, string principal, string scope) =>
+        Run(Operation(AuditOperations.RoleAssignmentCreate).Property("role", roleName).Property("principal", principal).Property("scope", scope)
+            .Requires(VaultActions.RoleAssignmentWrite).RecordFailureOnly(), _ =>
+        {
+            RbacScope.Normalize(scope);
+            return FindRole(roleName).Name;
+        });
+
     /// <summary>Assignments, optionally only those of a principal (name or id), at a scope, or of a role.</summary>
     public IEnumerable<VaultRoleAssignment> GetRoleAssignments(string? principal = null, string? scope = null, string? roleName = null) =>
         Run(Operation(AuditOperations.RoleAssignmentList).Property("principal", principal).Property("scope", scope).Property("role", roleName), _ =>
@@ -254,6 +283,27 @@ public sealed partial class VaultService
         }
 
         return vault.Roles(VaultName).Roles.Select(r => r.Name).ToList();
+    }
+
+    /// <summary>
+    /// Principals a role-assignment command may name, for tab completion: the caller, and, when the
+    /// caller may read role assignments, every principal assigned a role in this vault by its name
+    /// (with <paramref name="withIds"/>, by its id where it has no name). Completion: nothing is
+    /// recorded and no keyring is opened.
+    /// </summary>
+    public IReadOnlyList<string> CompletePrincipalNames(bool withIds)
+    {
+        var names = new List<string> { Caller.Principal.Name };
+        var access = vault.Roles(VaultName);
+        if (access.Decider.Decide(Caller, VaultActions.RoleAssignmentRead, RbacScope.Root).Allowed)
+        {
+            // An id this computer could not name is stored as its own name: it is an id all the same.
+            names.AddRange(access.Assignments
+                .Where(a => withIds || (a.PrincipalName is not null && !string.Equals(a.PrincipalName, a.PrincipalId, StringComparison.OrdinalIgnoreCase)))
+                .Select(a => a.PrincipalName ?? a.PrincipalId));
+        }
+
+        return names.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
     }
 
     private VaultRoleDefinition FindRole(string name) =>

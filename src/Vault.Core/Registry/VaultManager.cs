@@ -140,15 +140,8 @@ public sealed class VaultManager
     /// </summary>
     public VaultInfo RegisterVault(string path, string? name = null, string? pkcs11Library = null, bool replace = false)
     {
-        var location = VaultLocation.File(path);
-        if (!VaultEngine.Exists(location))
-        {
-            throw VaultErrors.VaultFileToRegisterNotFound(location.Address);
-        }
-
-        var settings = VaultEngine.ReadSettings(location);
-        name ??= settings.Name;
-        SecretRules.ValidateVaultName(name);
+        var (location, settings, vaultName) = RegistrationOf(path, name);
+        name = vaultName;
         return registry.Update(data =>
         {
             var vaults = data.Vaults;
@@ -158,13 +151,9 @@ public sealed class VaultManager
                     && !VaultLocation.PathComparer.Equals(v.Path, location.Address)).ToList();
                 VaultCache.Evict(location);
             }
-            else if (data.Find(name) is not null)
+            else
             {
-                throw VaultErrors.VaultAlreadyExists(name);
-            }
-            else if (data.FindByPath(location.Address) is { } existing)
-            {
-                throw VaultErrors.VaultPathAlreadyRegistered(location.Address, existing.Name);
+                CheckFree(data, name, location);
             }
 
             var registered = new RegisteredVault(name, location.Address)
@@ -175,6 +164,62 @@ public sealed class VaultManager
             var updated = data with { Vaults = [.. vaults, registered], DefaultVault = data.DefaultVault ?? name };
             return (updated, ReadInfo(registered, updated.DefaultVault));
         });
+    }
+
+    /// <summary>
+    /// What <see cref="RegisterVault"/> checks before it registers, without registering: the file is a
+    /// vault, its name is valid and, unless <paramref name="replace"/>, neither the name nor the file is
+    /// registered already. -WhatIf runs it first, so it reports only what the registration would do.
+    /// </summary>
+    public void CheckRegistration(string path, string? name = null, bool replace = false)
+    {
+        var (location, _, vaultName) = RegistrationOf(path, name);
+        if (!replace)
+        {
+            CheckFree(registry.Read(), vaultName, location);
+        }
+    }
+
+    /// <summary>
+    /// The name the registry spells a registered vault with (null or empty: the default vault), or
+    /// NoDefaultVault or VaultNotFound, as a change to it would find: -WhatIf runs it first. Reads the registry only.
+    /// </summary>
+    public string RegisteredName(string? name)
+    {
+        var data = registry.Read();
+        if (string.IsNullOrEmpty(name))
+        {
+            name = data.DefaultVault ?? throw VaultErrors.NoDefaultVault();
+        }
+
+        return (data.Find(name) ?? throw VaultErrors.VaultNotFound(name)).Name;
+    }
+
+    private static (VaultLocation Location, Storage.VaultRow Settings, string Name) RegistrationOf(string path, string? name)
+    {
+        var location = VaultLocation.File(path);
+        if (!VaultEngine.Exists(location))
+        {
+            throw VaultErrors.VaultFileToRegisterNotFound(location.Address);
+        }
+
+        var settings = VaultEngine.ReadSettings(location);
+        name ??= settings.Name;
+        SecretRules.ValidateVaultName(name);
+        return (location, settings, name);
+    }
+
+    private static void CheckFree(RegistryData data, string name, VaultLocation location)
+    {
+        if (data.Find(name) is not null)
+        {
+            throw VaultErrors.VaultAlreadyExists(name);
+        }
+
+        if (data.FindByPath(location.Address) is { } existing)
+        {
+            throw VaultErrors.VaultPathAlreadyRegistered(location.Address, existing.Name);
+        }
     }
 
     /// <summary>Changes this user's registration of a vault (a pin, a trusted library), if it is still registered.</summary>

@@ -28,6 +28,9 @@ public static partial class SecretRules
     [GeneratedRegex(@"^[0-9a-f]{32}\z", RegexOptions.CultureInvariant)]
     private static partial Regex VersionRegex();
 
+    [GeneratedRegex(@"^[0-9a-fA-F]{32}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex AnyCaseVersionRegex();
+
     // Azure's vault-name rule: 3-24 characters, a letter first, a letter or digit last, no "--".
     [GeneratedRegex(@"^(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]\z", RegexOptions.CultureInvariant)]
     private static partial Regex VaultNameRegex();
@@ -51,6 +54,14 @@ public static partial class SecretRules
             throw VaultErrors.InvalidSecretVersion(version);
         }
     }
+
+    /// <summary>
+    /// A version as the vault stores it: 32 hex characters are compared case-insensitively, as names
+    /// are, so one typed or pasted in upper case is the lowercase id. Anything else is left as given,
+    /// for <see cref="ValidateVersion"/> to name in its error.
+    /// </summary>
+    public static string? NormalizeVersion(string? version) =>
+        version is not null && AnyCaseVersionRegex().IsMatch(version) ? version.ToLowerInvariant() : version;
 
     /// <summary>Refuses a backup larger than <see cref="MaxBackupBytes"/> (BackupInvalid, naming <paramref name="source"/>).</summary>
     public static void ValidateBackupSize(long bytes, string source)

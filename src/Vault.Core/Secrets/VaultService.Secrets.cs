@@ -144,6 +144,7 @@ public sealed partial class VaultService
 
     private SecretPlaintext GetSecretBytes(string name, string? version, SecretType? expected)
     {
+        version = SecretRules.NormalizeVersion(version);
         var operation = Operation(Secrets.Operations.Get).On(Secrets, name, version).Requires(VaultActions.SecretGet);
         return Run(operation, op =>
         {
@@ -179,6 +180,7 @@ public sealed partial class VaultService
     /// <summary>The attributes of a version (the latest when <paramref name="version"/> is null), without its value.</summary>
     public VaultSecretProperties GetSecretProperties(string name, string? version = null)
     {
+        version = SecretRules.NormalizeVersion(version);
         var operation = Operation(Secrets.Operations.GetMetadata).On(Secrets, name, version).Requires(VaultActions.SecretReadMetadata);
         return Run(operation, op =>
         {
@@ -366,11 +368,88 @@ public sealed partial class VaultService
         return names.Take(limit).ToList();
     }
 
+    /// <summary>
+    /// Every version of a live secret, newest first, for tab completion: the caller must be able to
+    /// read the secret's metadata. Completion is not an operation: it opens no keyring, prompts for no
+    /// PIN and writes no audit record. Empty when the secret is not there or not the caller's to see.
+    /// </summary>
+    public IReadOnlyList<VaultSecretProperties> CompleteVersions(string name, int limit)
+    {
+        if (!SecretRules.IsValidSecretName(name) || !SecretVisibility()(name))
+        {
+            return [];
+        }
+
+        using var db = vault.Store.BeginRead();
+        var secret = db.Objects.Find(Secrets, name);
+        if (secret is null || secret.IsDeleted)
+        {
+            return [];
+        }
+
+        return db.Objects.ListVersions(secret, withValue: false).Take(limit).Select(row => Properties(secret.Name, row)).ToList();
+    }
+
+    // ---- lookups before a change ------------------------------------------------------------
+
+    /// <summary>
+    /// What <paramref name="change"/> checks before it acts, without acting: the caller's role for
+    /// it at the secret's scope, then the secret (and version) it would find, checked against its
+    /// MACs. -WhatIf runs it first, so a missing secret, version or role is the change's own error
+    /// and not a report of what would be done. No value is read and nothing changes; a failure is
+    /// recorded as the change's would be, a success not at all. Returns the name as stored.
+    /// </summary>
+    public string FindSecretFor(SecretChange change, string name, string? version = null)
+    {
+        version = change == SecretChange.Update ? SecretRules.NormalizeVersion(version) : null;
+        var (operationName, action) = change switch
+        {
+            SecretChange.Update => (Secrets.Operations.Update, VaultActions.SecretUpdate),
+            SecretChange.Delete => (Secrets.Operations.Delete, VaultActions.SecretDelete),
+            SecretChange.Purge => (Secrets.Operations.Purge, VaultActions.SecretPurge),
+            SecretChange.Recover => (Secrets.Operations.Recover, VaultActions.SecretRecover),
+            SecretChange.Backup => (Secrets.Operations.Backup, VaultActions.SecretBackup),
+            _ => throw new ArgumentOutOfRangeException(nameof(change)),
+        };
+        var operation = Operation(operationName).On(Secrets, name, version).Requires(action).RecordFailureOnly();
+        return Run(operation, op =>
+        {
+            using var db = vault.Store.BeginRead();
+            var found = db.Objects.FindLatest(Secrets, name, withValue: false);
+            if (change is SecretChange.Purge or SecretChange.Recover)
+            {
+                // Past retention means purged, whether or not a write has swept it away yet.
+                if (found is not { } d || !d.Object.IsDeleted || d.Object.ScheduledPurge <= Now)
+                {
+                    throw VaultErrors.DeletedSecretNotFound(name, VaultName);
+                }
+
+                ObjectIntegrity.CheckLatest(op.Barrier, VaultName, d.Object, d.Version);
+                return d.Object.Name;
+            }
+
+            if (found is not { } f || f.Object.IsDeleted)
+            {
+                throw VaultErrors.SecretNotFound(name, VaultName);
+            }
+
+            ObjectIntegrity.CheckLatest(op.Barrier, VaultName, f.Object, f.Version);
+            if (version is not null && !string.Equals(version, f.Version.Version, StringComparison.Ordinal)
+                && db.Objects.GetVersion(f.Object, version, withValue: false) is null)
+            {
+                throw VaultErrors.SecretVersionNotFound(f.Object.Name, version, VaultName);
+            }
+
+            return f.Object.Name;
+        });
+    }
+
     // ---- attributes -------------------------------------------------------------------------
 
     /// <summary>Changes a version's attributes (the latest when <paramref name="version"/> is null); never its value.</summary>
     public VaultSecretProperties UpdateSecret(string name, string? version, SecretUpdate update)
     {
+        version = SecretRules.NormalizeVersion(version);
         var operation = Operation(Secrets.Operations.Update).On(Secrets, name, version).Requires(VaultActions.SecretUpdate);
         return Run(operation, op =>
         {

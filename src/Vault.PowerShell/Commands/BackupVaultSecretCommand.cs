@@ -5,36 +5,69 @@ namespace Vault.PowerShell.Commands;
 
 /// <summary>
 /// Backup-VaultSecret: writes every version of a secret, with its attributes, to one encrypted and
-/// authenticated file that only a vault sharing this vault's keyring can restore.
+/// authenticated file that only a vault sharing this vault's keyring can restore; or, for many
+/// secrets, one such file each into a folder.
 /// </summary>
-[Cmdlet(VerbsData.Backup, "VaultSecret", SupportsShouldProcess = true)]
+[Cmdlet(VerbsData.Backup, "VaultSecret", SupportsShouldProcess = true, DefaultParameterSetName = ToFile)]
 [OutputType(typeof(FileInfo))]
 public sealed class BackupVaultSecretCommand : VaultSecretCmdlet
 {
-    /// <summary>The file to write.</summary>
-    [Parameter(Mandatory = true, Position = 2)]
+    private const string ToFile = "ToFile";
+    private const string ToFolder = "ToFolder";
+
+    /// <summary>The secrets of this pipeline seen so far (vault and name, case-insensitively).</summary>
+    private readonly HashSet<string> seen = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The file to write: for one secret.</summary>
+    [Parameter(ParameterSetName = ToFile, Mandatory = true, Position = 2)]
     public string OutputFile { get; set; } = string.Empty;
 
-    /// <summary>Overwrites the file if it exists.</summary>
+    /// <summary>The folder to write one file per secret into, each named &lt;vault&gt;.&lt;secret&gt;.blob.</summary>
+    [Parameter(ParameterSetName = ToFolder, Mandatory = true)]
+    public string OutputFolder { get; set; } = string.Empty;
+
+    /// <summary>Overwrites a file that exists from before this command (never one it wrote itself).</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
+
+    /// <summary>The name of a secret's file in -OutputFolder. Neither name can hold a dot, so no two secrets share a file.</summary>
+    internal static string FileName(string vaultName, string secretName) => $"{vaultName}.{secretName}.blob";
 
     /// <inheritdoc />
     protected override void ProcessRecord() => Try(() =>
     {
         var vault = OpenSecretVault();
-        var path = ResolvePath(OutputFile);
-        if (!OutputFolderExists(path))
+        var id = VaultSecretId.Format(vault.VaultName, Name);
+        if (seen.Contains(id))
+        {
+            // Get-VaultSecret -IncludeVersions pipes one object per version: one backup holds them all.
+            WriteVerbose($"Secret '{Name}' of vault '{vault.VaultName}' is backed up once in this pipeline: skipped.");
+            return;
+        }
+
+        if (ParameterSetName == ToFile && seen.Count > 0)
+        {
+            // Refused before anything is written: the first secret's file stays as it was written.
+            ThrowArgumentError("OutputFileForManySecrets",
+                $"-OutputFile '{ResolvePath(OutputFile)}' holds the backup of one secret, '{seen.First()}', and a second one, '{id}', came down the pipeline. "
+                + "Nothing more was written. To back up many secrets, give -OutputFolder instead: each secret gets a file of its own there.",
+                id);
+        }
+
+        seen.Add(id);
+        var name = vault.FindSecretFor(SecretChange.Backup, Name);
+        var path = ParameterSetName == ToFolder ? Path.Combine(ResolvePath(OutputFolder), FileName(vault.VaultName, name)) : ResolvePath(OutputFile);
+        if (!OutputFolderExists(path, ParameterSetName == ToFolder ? "-OutputFolder" : "-OutputFile"))
         {
             return;
         }
 
-        if (!ShouldProcess(VaultSecretId.Format(vault.VaultName, Name), $"Back up secret to '{path}'"))
+        if (!ShouldProcess(VaultSecretId.Format(vault.VaultName, name), $"Back up secret to '{path}'"))
         {
             return;
         }
 
-        if (!CanWriteOutput(path, Force))
+        if (!CanWriteOutput(path, Force, ParameterSetName == ToFolder ? "-OutputFolder" : "-OutputFile"))
         {
             return;
         }

@@ -15,6 +15,7 @@ public sealed class GetVaultRoleAssignmentCommand : VaultCmdlet
     /// <summary>Only the assignments of this principal (its name or id).</summary>
     [Parameter]
     [Alias("PrincipalId")]
+    [ArgumentCompleter(typeof(Completion.PrincipalNameCompleter))]
     public string? PrincipalName { get; set; }
 
     /// <summary>Only the assignments at this scope.</summary>

@@ -17,6 +17,7 @@ public sealed class GetVaultRoleDefinitionCommand : VaultCmdlet
     [Parameter(Position = 1)]
     [SupportsWildcards]
     [Alias("RoleDefinitionName")]
+    [ArgumentCompleter(typeof(Completion.RoleNameCompleter))]
     public string? Name { get; set; }
 
     /// <inheritdoc />

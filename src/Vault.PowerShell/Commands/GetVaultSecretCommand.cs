@@ -37,6 +37,7 @@ public sealed class GetVaultSecretCommand : VaultCmdlet
 
     /// <summary>A version of the secret; the latest when omitted.</summary>
     [Parameter(ParameterSetName = ByName, Position = 2, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.VersionCompleter))]
     public string? Version { get; set; }
 
     /// <summary>Lists every version of the secret, newest first, without values. Needs an exact -Name.</summary>

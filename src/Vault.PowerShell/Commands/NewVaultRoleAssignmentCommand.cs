@@ -23,6 +23,7 @@ public sealed class NewVaultRoleAssignmentCommand : VaultCmdlet
 
     /// <summary>The user or group name, as the operating system knows it.</summary>
     [Parameter(ParameterSetName = ByName, Mandatory = true)]
+    [ArgumentCompleter(typeof(Completion.PrincipalNameCompleter))]
     public string PrincipalName { get; set; } = string.Empty;
 
     /// <summary>The principal's id: uid:N or gid:N (Linux, macOS), a SID (Windows), app:name.</summary>
@@ -44,7 +45,8 @@ public sealed class NewVaultRoleAssignmentCommand : VaultCmdlet
         var scope = VaultService.NormalizeScope(Scope);
         VaultPrincipalType? type = MyInvocation.BoundParameters.ContainsKey(nameof(PrincipalType)) ? PrincipalType : null;
         var principal = VaultService.ResolvePrincipal(ParameterSetName == ByName ? PrincipalName : null, ParameterSetName == ById ? PrincipalId : null, type);
-        if (ShouldProcess(vault.VaultName, $"Assign '{RoleDefinitionName}' to {principal} at '{scope}'"))
+        var role = vault.FindRoleForAssignment(RoleDefinitionName, principal.ToString(), Scope);
+        if (ShouldProcess(vault.VaultName, $"Assign '{role}' to {principal} at '{scope}'"))
         {
             WriteObject(vault.NewRoleAssignment(RoleDefinitionName, principal, scope));
         }

@@ -36,13 +36,15 @@ public sealed class RegisterVaultCommand : VaultCmdlet
     protected override void ProcessRecord()
     {
         var path = ResolvePath(Path);
-        if (!ShouldProcess(path, "Register vault"))
-        {
-            return;
-        }
-
         Try(() =>
         {
+            // Before -WhatIf reports, as the registration would: a missing file, a bad name, one registered already.
+            Manager.CheckRegistration(path, Name, Force);
+            if (!ShouldProcess(path, "Register vault"))
+            {
+                return;
+            }
+
             var info = Manager.RegisterVault(path, Name, Pkcs11Library is null ? null : ResolvePath(Pkcs11Library), Force);
             if (PassThru)
             {

@@ -19,22 +19,23 @@ public sealed class RemoveVaultCommand : VaultCmdlet
     public SwitchParameter Force { get; set; }
 
     /// <inheritdoc />
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Try(() =>
     {
-        if (ShouldProcess(Name, "Remove vault and delete its files (its software key file too), with every secret in it", Force))
+        // Before -WhatIf reports: a vault that is not registered is VaultNotFound, as the removal would say.
+        var name = Manager.RegisteredName(Name);
+        if (!ShouldProcess(name, "Remove vault and delete its files (its software key file too), with every secret in it", Force))
         {
-            Try(() =>
-            {
-                switch (Manager.RemoveVault(Name, Request, removeDamaged: Force))
-                {
-                    case VaultRemoval.FileWasMissing:
-                        WriteWarning($"The file of vault '{Name}' was not found, so only its registration was removed. A key file beside where the vault was is left in place.");
-                        break;
-                    case VaultRemoval.DamagedRemoved:
-                        WriteWarning($"The file of vault '{Name}' was damaged: it and its key file were deleted without the checks that need a readable file (purge protection, your role), and without an audit record, since its log was in that file.");
-                        break;
-                }
-            });
+            return;
         }
-    }
+
+        switch (Manager.RemoveVault(name, Request, removeDamaged: Force))
+        {
+            case VaultRemoval.FileWasMissing:
+                WriteWarning($"The file of vault '{name}' was not found, so only its registration was removed. A key file beside where the vault was is left in place.");
+                break;
+            case VaultRemoval.DamagedRemoved:
+                WriteWarning($"The file of vault '{name}' was damaged: it and its key file were deleted without the checks that need a readable file (purge protection, your role), and without an audit record, since its log was in that file.");
+                break;
+        }
+    });
 }

@@ -28,6 +28,7 @@ public sealed class RemoveVaultRoleAssignmentCommand : VaultCmdlet
     /// <summary>The principal of the assignment: a name, or an id (uid:N, gid:N, a SID, app:name).</summary>
     [Parameter(ParameterSetName = ByFields, Mandatory = true)]
     [Alias("PrincipalId")]
+    [ArgumentCompleter(typeof(Completion.PrincipalNameCompleter))]
     public string PrincipalName { get; set; } = string.Empty;
 
     /// <summary>The scope of the assignment; / when omitted.</summary>

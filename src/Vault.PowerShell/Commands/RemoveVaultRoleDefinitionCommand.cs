@@ -15,6 +15,7 @@ public sealed class RemoveVaultRoleDefinitionCommand : VaultCmdlet
     /// <summary>The role's name.</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
     [Alias("RoleDefinitionName")]
+    [ArgumentCompleter(typeof(Completion.RoleNameCompleter))]
     public string Name { get; set; } = string.Empty;
 
     /// <summary>Removes without asking for confirmation.</summary>
@@ -25,7 +26,8 @@ public sealed class RemoveVaultRoleDefinitionCommand : VaultCmdlet
     protected override void ProcessRecord() => Try(() =>
     {
         var vault = OpenVault(VaultName);
-        if (ShouldProcess(vault.VaultName, $"Remove role '{Name}'", Force))
+        var name = vault.FindRoleDefinitionForRemoval(Name);
+        if (ShouldProcess(vault.VaultName, $"Remove role '{name}'", Force))
         {
             vault.RemoveRoleDefinition(Name);
         }

@@ -8,6 +8,9 @@ namespace Vault.PowerShell.Commands;
 [OutputType(typeof(DeletedVaultSecret))]
 public sealed class RemoveVaultSecretCommand : VaultSecretCmdlet
 {
+    /// <summary>The secrets of this pipeline handled so far (vault and name, case-insensitively).</summary>
+    private readonly HashSet<string> handled = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Purges a deleted secret for good. Refused while the vault has purge protection.</summary>
     [Parameter]
     public SwitchParameter InRemovedState { get; set; }
@@ -24,13 +27,21 @@ public sealed class RemoveVaultSecretCommand : VaultSecretCmdlet
     protected override void ProcessRecord() => Try(() =>
     {
         var vault = OpenSecretVault();
-        var target = VaultSecretId.Format(vault.VaultName, Name);
+        if (!handled.Add(VaultSecretId.Format(vault.VaultName, Name)))
+        {
+            // Get-VaultSecret -IncludeVersions pipes one object per version: the secret goes once.
+            WriteVerbose($"Secret '{Name}' of vault '{vault.VaultName}' was handled earlier in this pipeline: skipped.");
+            return;
+        }
+
+        var name = vault.FindSecretFor(InRemovedState ? SecretChange.Purge : SecretChange.Delete, Name);
+        var target = VaultSecretId.Format(vault.VaultName, name);
         if (InRemovedState)
         {
             if (ShouldProcess(target, "Purge deleted secret (it cannot be recovered afterwards)", Force))
             {
                 vault.PurgeSecret(Name);
-                WriteVerbose($"Purged secret '{Name}'.");
+                WriteVerbose($"Purged secret '{name}'.");
             }
 
             return;

@@ -18,20 +18,18 @@ public sealed class SetVaultDefaultCommand : VaultCmdlet
     public SwitchParameter PassThru { get; set; }
 
     /// <inheritdoc />
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Try(() =>
     {
-        if (!ShouldProcess(Name, "Set as the default vault"))
+        var name = Manager.RegisteredName(Name);
+        if (!ShouldProcess(name, "Set as the default vault"))
         {
             return;
         }
 
-        Try(() =>
+        var info = Manager.SetDefault(name);
+        if (PassThru)
         {
-            var info = Manager.SetDefault(Name);
-            if (PassThru)
-            {
-                WriteObject(info);
-            }
-        });
-    }
+            WriteObject(info);
+        }
+    });
 }

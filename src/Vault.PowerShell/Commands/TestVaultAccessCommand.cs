@@ -16,6 +16,7 @@ public sealed class TestVaultAccessCommand : VaultCmdlet
     /// <summary>The user to test, by name or id; the caller when omitted.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("PrincipalId")]
+    [ArgumentCompleter(typeof(Completion.PrincipalNameCompleter))]
     public string? PrincipalName { get; set; }
 
     /// <summary>The action, such as Vault/secrets/getSecret/action.</summary>

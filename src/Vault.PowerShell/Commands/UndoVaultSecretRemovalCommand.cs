@@ -12,7 +12,8 @@ public sealed class UndoVaultSecretRemovalCommand : VaultSecretCmdlet
     protected override void ProcessRecord() => Try(() =>
     {
         var vault = OpenSecretVault();
-        if (ShouldProcess(VaultSecretId.Format(vault.VaultName, Name), "Recover deleted secret"))
+        var name = vault.FindSecretFor(SecretChange.Recover, Name);
+        if (ShouldProcess(VaultSecretId.Format(vault.VaultName, name), "Recover deleted secret"))
         {
             WriteObject(vault.RecoverSecret(Name));
         }

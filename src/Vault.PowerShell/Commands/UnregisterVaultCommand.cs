@@ -14,11 +14,12 @@ public sealed class UnregisterVaultCommand : VaultCmdlet
     public string Name { get; set; } = string.Empty;
 
     /// <inheritdoc />
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Try(() =>
     {
-        if (ShouldProcess(Name, "Unregister vault (its files are kept)"))
+        var name = Manager.RegisteredName(Name);
+        if (ShouldProcess(name, "Unregister vault (its files are kept)"))
         {
-            Try(() => Manager.UnregisterVault(Name));
+            Manager.UnregisterVault(name);
         }
-    }
+    });
 }

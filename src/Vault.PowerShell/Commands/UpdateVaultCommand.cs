@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Vault.Core;
 
 namespace Vault.PowerShell.Commands;
 
@@ -26,22 +27,26 @@ public sealed class UpdateVaultCommand : VaultCmdlet
     public SwitchParameter PassThru { get; set; }
 
     /// <inheritdoc />
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Try(() =>
     {
         int? retention = MyInvocation.BoundParameters.ContainsKey(nameof(SoftDeleteRetentionInDays)) ? SoftDeleteRetentionInDays : null;
         bool? purgeProtection = MyInvocation.BoundParameters.ContainsKey(nameof(EnablePurgeProtection)) ? EnablePurgeProtection.IsPresent : null;
-        if (!ShouldProcess(Name, "Update vault settings"))
+        // Before -WhatIf reports, as the update would: a bad retention, a vault not registered or whose file is gone.
+        if (retention is { } days)
+        {
+            SecretRules.ValidateRetention(days);
+        }
+
+        var name = Manager.Open(Name, Request).VaultName;
+        if (!ShouldProcess(name, "Update vault settings"))
         {
             return;
         }
 
-        Try(() =>
+        var info = Manager.UpdateVault(name, retention, purgeProtection, Request);
+        if (PassThru)
         {
-            var info = Manager.UpdateVault(Name, retention, purgeProtection, Request);
-            if (PassThru)
-            {
-                WriteObject(info);
-            }
-        });
-    }
+            WriteObject(info);
+        }
+    });
 }

@@ -11,6 +11,7 @@ public sealed class UpdateVaultSecretCommand : VaultSecretCmdlet
 {
     /// <summary>The version to change; the latest when omitted.</summary>
     [Parameter(Position = 2, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.VersionCompleter))]
     public string? Version { get; set; }
 
     /// <summary>Enables ($true) or disables ($false) the version.</summary>
@@ -41,13 +42,15 @@ public sealed class UpdateVaultSecretCommand : VaultSecretCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord() => Try(() =>
     {
-        if (Version is not null)
+        var version = SecretRules.NormalizeVersion(Version);
+        if (version is not null)
         {
-            SecretRules.ValidateVersion(Version);
+            SecretRules.ValidateVersion(version);
         }
 
         var vault = OpenSecretVault();
-        if (!ShouldProcess(VaultSecretId.Format(vault.VaultName, Name, Version), "Update secret attributes"))
+        var name = vault.FindSecretFor(SecretChange.Update, Name, version);
+        if (!ShouldProcess(VaultSecretId.Format(vault.VaultName, name, version), "Update secret attributes"))
         {
             return;
         }
@@ -64,7 +67,7 @@ public sealed class UpdateVaultSecretCommand : VaultSecretCmdlet
             ContentType = MyInvocation.BoundParameters.ContainsKey(nameof(ContentType)) ? ContentType ?? string.Empty : null,
             Tags = MyInvocation.BoundParameters.ContainsKey(nameof(Tag)) ? Tag ?? new Hashtable() : null,
         };
-        var properties = vault.UpdateSecret(Name, Version, update);
+        var properties = vault.UpdateSecret(Name, version, update);
         if (PassThru)
         {
             WriteObject(properties);

@@ -5,7 +5,7 @@ using Vault.Core;
 
 namespace Vault.PowerShell.Completion;
 
-/// <summary>Completes role names (quoted: they have spaces): the built-in ones, and the vault's custom ones where the caller may read them. Writes no audit record.</summary>
+/// <summary>Completes role names (quoted: they have spaces): the built-in ones, and the vault's custom ones where the caller may read them (only those for Remove-VaultRoleDefinition). Writes no audit record.</summary>
 public sealed class RoleNameCompleter : IArgumentCompleter
 {
     /// <inheritdoc />
@@ -20,6 +20,12 @@ public sealed class RoleNameCompleter : IArgumentCompleter
         catch (Exception)
         {
             // The built-in roles are in every vault.
+        }
+
+        if (string.Equals(commandName, "Remove-VaultRoleDefinition", StringComparison.OrdinalIgnoreCase))
+        {
+            // Only a custom role can be removed.
+            names = names.Where(n => !BuiltInRoles.All.Any(r => string.Equals(r.Name, n, StringComparison.OrdinalIgnoreCase)));
         }
 
         return Completions.From(names, wordToComplete).Select(r => new CompletionResult($"'{r.CompletionText}'", r.ListItemText, r.ResultType, r.ToolTip)).ToList();
