@@ -6,6 +6,8 @@ namespace Vault.PowerShell;
 /// <summary>The parameters of every cmdlet that acts on one secret by name, bound alike everywhere.</summary>
 public abstract class VaultSecretCmdlet : VaultCmdlet
 {
+    /// <summary>The secrets this command has met in its pipeline (vault and name, case-insensitively).</summary>
+    private readonly HashSet<string> met = new(StringComparer.OrdinalIgnoreCase);
     /// <summary>The vault; the default vault when omitted.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(Completion.VaultNameCompleter))]
@@ -23,4 +25,23 @@ public abstract class VaultSecretCmdlet : VaultCmdlet
         SecretRules.ValidateSecretName(Name);
         return OpenVault(VaultName);
     }
+
+    /// <summary>
+    /// Whether this is the first time the secret comes down this command's pipeline: Get-VaultSecret
+    /// -IncludeVersions pipes one object per version, and a command that acts on the whole secret
+    /// acts once. A repeat gets a verbose line.
+    /// </summary>
+    private protected bool FirstInPipeline(VaultService vault)
+    {
+        if (met.Add(VaultSecretId.Format(vault.VaultName, Name)))
+        {
+            return true;
+        }
+
+        WriteVerbose($"Secret '{Name}' of vault '{vault.VaultName}' was handled earlier in this pipeline: skipped.");
+        return false;
+    }
+
+    /// <summary>How many secrets this command has met in its pipeline.</summary>
+    private protected int SecretsMet => met.Count;
 }

@@ -15,8 +15,8 @@ public sealed class BackupVaultSecretCommand : VaultSecretCmdlet
     private const string ToFile = "ToFile";
     private const string ToFolder = "ToFolder";
 
-    /// <summary>The secrets of this pipeline seen so far (vault and name, case-insensitively).</summary>
-    private readonly HashSet<string> seen = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>The id of the first secret this pipeline backed up, which -OutputFile holds.</summary>
+    private string? firstSecret;
 
     /// <summary>The file to write: for one secret.</summary>
     [Parameter(ParameterSetName = ToFile, Mandatory = true, Position = 2)]
@@ -37,27 +37,26 @@ public sealed class BackupVaultSecretCommand : VaultSecretCmdlet
     protected override void ProcessRecord() => Try(() =>
     {
         var vault = OpenSecretVault();
-        var id = VaultSecretId.Format(vault.VaultName, Name);
-        if (seen.Contains(id))
+        if (!FirstInPipeline(vault))
         {
-            // Get-VaultSecret -IncludeVersions pipes one object per version: one backup holds them all.
-            WriteVerbose($"Secret '{Name}' of vault '{vault.VaultName}' is backed up once in this pipeline: skipped.");
             return;
         }
 
-        if (ParameterSetName == ToFile && seen.Count > 0)
+        var id = VaultSecretId.Format(vault.VaultName, Name);
+        if (ParameterSetName == ToFile && SecretsMet > 1)
         {
             // Refused before anything is written: the first secret's file stays as it was written.
             ThrowArgumentError("OutputFileForManySecrets",
-                $"-OutputFile '{ResolvePath(OutputFile)}' holds the backup of one secret, '{seen.First()}', and a second one, '{id}', came down the pipeline. "
+                $"-OutputFile '{ResolvePath(OutputFile)}' holds the backup of one secret, '{firstSecret}', and a second one, '{id}', came down the pipeline. "
                 + "Nothing more was written. To back up many secrets, give -OutputFolder instead: each secret gets a file of its own there.",
                 id);
         }
 
-        seen.Add(id);
+        firstSecret ??= id;
         var name = vault.FindSecretFor(SecretChange.Backup, Name);
         var path = ParameterSetName == ToFolder ? Path.Combine(ResolvePath(OutputFolder), FileName(vault.VaultName, name)) : ResolvePath(OutputFile);
-        if (!OutputFolderExists(path, ParameterSetName == ToFolder ? "-OutputFolder" : "-OutputFile"))
+        var parameter = ParameterSetName == ToFolder ? "-OutputFolder" : "-OutputFile";
+        if (!OutputFolderExists(path, parameter))
         {
             return;
         }
@@ -67,7 +66,7 @@ public sealed class BackupVaultSecretCommand : VaultSecretCmdlet
             return;
         }
 
-        if (!CanWriteOutput(path, Force, ParameterSetName == ToFolder ? "-OutputFolder" : "-OutputFile"))
+        if (!CanWriteOutput(path, Force, parameter))
         {
             return;
         }

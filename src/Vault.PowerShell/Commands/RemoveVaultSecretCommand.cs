@@ -8,9 +8,6 @@ namespace Vault.PowerShell.Commands;
 [OutputType(typeof(DeletedVaultSecret))]
 public sealed class RemoveVaultSecretCommand : VaultSecretCmdlet
 {
-    /// <summary>The secrets of this pipeline handled so far (vault and name, case-insensitively).</summary>
-    private readonly HashSet<string> handled = new(StringComparer.OrdinalIgnoreCase);
-
     /// <summary>Purges a deleted secret for good. Refused while the vault has purge protection.</summary>
     [Parameter]
     public SwitchParameter InRemovedState { get; set; }
@@ -27,10 +24,8 @@ public sealed class RemoveVaultSecretCommand : VaultSecretCmdlet
     protected override void ProcessRecord() => Try(() =>
     {
         var vault = OpenSecretVault();
-        if (!handled.Add(VaultSecretId.Format(vault.VaultName, Name)))
+        if (!FirstInPipeline(vault))
         {
-            // Get-VaultSecret -IncludeVersions pipes one object per version: the secret goes once.
-            WriteVerbose($"Secret '{Name}' of vault '{vault.VaultName}' was handled earlier in this pipeline: skipped.");
             return;
         }
 

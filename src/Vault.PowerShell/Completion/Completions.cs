@@ -15,4 +15,8 @@ internal static class Completions
             .Select(n => new CompletionResult(n, n, CompletionResultType.ParameterValue, n))
             .ToList();
     }
+
+    /// <summary>A completion whose text is put in single quotes (any quote in it doubled), so PowerShell reads it as one word.</summary>
+    public static CompletionResult Quoted(CompletionResult r) =>
+        new($"'{r.CompletionText.Replace("'", "''", StringComparison.Ordinal)}'", r.ListItemText, r.ResultType, r.ToolTip);
 }

@@ -39,7 +39,7 @@ public sealed class PrincipalNameCompleter : IArgumentCompleter
         // Quoted where a name needs it (a Windows account: DOMAIN\user, or one with spaces).
         return Completions.From(names, wordToComplete)
             .Select(r => r.CompletionText.Any(c => char.IsWhiteSpace(c) || c is '\\' or '\'' or '$' or '`' or '(' or ')' or '@' or '#' or ';' or ',')
-                ? new CompletionResult($"'{r.CompletionText.Replace("'", "''", StringComparison.Ordinal)}'", r.ListItemText, r.ResultType, r.ToolTip)
+                ? Completions.Quoted(r)
                 : r)
             .ToList();
     }

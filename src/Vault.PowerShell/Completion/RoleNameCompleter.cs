@@ -28,6 +28,6 @@ public sealed class RoleNameCompleter : IArgumentCompleter
             names = names.Where(n => !BuiltInRoles.All.Any(r => string.Equals(r.Name, n, StringComparison.OrdinalIgnoreCase)));
         }
 
-        return Completions.From(names, wordToComplete).Select(r => new CompletionResult($"'{r.CompletionText}'", r.ListItemText, r.ResultType, r.ToolTip)).ToList();
+        return Completions.From(names, wordToComplete).Select(Completions.Quoted).ToList();
     }
 }
